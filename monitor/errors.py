@@ -1,0 +1,29 @@
+"""The failures the monitor expects, each with a one-line message fit for a user."""
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base of every expected failure; str(error) is the one line shown to the user."""
+
+
+class ConfigError(MonitorError):
+    """The configuration or command line is wrong (exit 2)."""
+
+
+class SourceError(MonitorError):
+    """A source could not be read on this run: its obligations become unknown (exit 3)."""
+
+
+class FetchError(SourceError):
+    """The portal did not answer usably: unreachable, an HTTP error after retries, too large."""
+
+
+class LayoutChanged(SourceError):
+    """The page or payload lacks the structure the parser expects."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"layout changed: {what}")
+
+
+class PortalError(SourceError):
+    """The portal answered with an error of its own, e.g. return_code 401."""

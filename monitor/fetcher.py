@@ -1,0 +1,207 @@
+"""The only place that talks HTTP.
+
+Timeouts, retries with backoff on 5xx and 429 (honouring Retry-After), a User-Agent that
+names the project, a delay between requests to one host, a cap on response size, no
+redirect off the configured hosts, and a record of every request handed to a recorder.
+"""
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass, field
+import json
+from typing import Any, Callable, Mapping
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from .errors import FetchError, LayoutChanged
+
+USER_AGENT = "disclosure-monitor/0.1 (+https://github.com/; oversight of Mongolian public disclosure)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Politeness and patience; every number is a configuration key under [fetch]."""
+
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 2.0
+    max_retry_after: float = 120.0
+    delay: float = 1.0
+    max_bytes: int = 20_000_000
+    user_agent: str = USER_AGENT
+
+
+@dataclass(frozen=True)
+class Page:
+    """One successful answer: where it came from and its body."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise LayoutChanged(f"not JSON from {self.url}") from exc
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What the store keeps of every request: enough to audit what the monitor asked and saw."""
+
+    method: str
+    url: str
+    payload: str | None
+    status: int | None
+    attempts: int
+    bytes: int
+    elapsed_ms: int
+    error: str | None
+
+
+Recorder = Callable[[RequestRecord, bytes | None], None]
+
+
+class Fetcher:
+    """Polite HTTP for the checks: `get` and `post` return a Page or raise FetchError."""
+
+    def __init__(
+        self,
+        allowed_hosts: set[str],
+        settings: FetchSettings = FetchSettings(),
+        recorder: Recorder | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+        self.settings = settings
+        self.recorder = recorder
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+        self.sleep = sleep
+        self.clock = clock
+        self._last_request: dict[str, float] = {}
+
+    def get(self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> Page:
+        return self.request("GET", url, params=params, headers=headers)
+
+    def post(self, url: str, *, data: Mapping[str, Any] | None = None, json: Any = None,
+             headers: Mapping[str, str] | None = None) -> Page:
+        return self.request("POST", url, data=data, json=json, headers=headers)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Page:
+        started = self.clock()
+        attempts, status, body, error = 0, None, None, None
+        try:
+            while True:
+                attempts += 1
+                try:
+                    page = self._send_following_redirects(method, url, **kwargs)
+                except (requests.Timeout, requests.ConnectionError) as exc:
+                    reason = "timed out" if isinstance(exc, requests.Timeout) else "unreachable"
+                    if attempts > self.settings.retries:
+                        raise FetchError(f"{reason} after {attempts} tries: {url}") from None
+                    self.sleep(self._backoff(attempts))
+                    continue
+                status, body = page.status, page.body
+                if page.status in RETRY_STATUSES:
+                    if attempts > self.settings.retries:
+                        raise FetchError(f"HTTP {page.status} after {attempts} tries: {page.url}")
+                    self.sleep(self._retry_wait(page, attempts))
+                    continue
+                if page.status >= 400:
+                    raise FetchError(f"HTTP {page.status}: {page.url}")
+                return page
+        except FetchError as exc:
+            error = str(exc)
+            raise
+        finally:
+            if self.recorder is not None:
+                elapsed = int((self.clock() - started) * 1000)
+                record = RequestRecord(method, _full_url(url, kwargs.get("params")), _payload(kwargs),
+                                       status, attempts, len(body or b""), elapsed, error)
+                self.recorder(record, body)
+
+    def _send_following_redirects(self, method: str, url: str, **kwargs: Any) -> Page:
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_host(url)
+            self._wait_politely(url)
+            with self.session.request(method, url, timeout=self.settings.timeout, stream=True,
+                                      allow_redirects=False, **kwargs) as response:
+                if response.is_redirect:
+                    url = urljoin(response.url, response.headers["Location"])
+                    method = "GET" if response.status_code in (301, 302, 303) else method
+                    kwargs = {k: v for k, v in kwargs.items() if k == "headers"} if method == "GET" else kwargs
+                    continue
+                return Page(response.url, response.status_code, self._read_capped(response),
+                            dict(response.headers))
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects: {url}")
+
+    def _check_host(self, url: str) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self.allowed_hosts:
+            raise FetchError(f"refused to leave the configured hosts for {host or url}")
+
+    def _wait_politely(self, url: str) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        last = self._last_request.get(host)
+        if last is not None and self.settings.delay > 0:
+            wait = self.settings.delay - (self.clock() - last)
+            if wait > 0:
+                self.sleep(wait)
+        self._last_request[host] = self.clock()
+
+    def _read_capped(self, response: requests.Response) -> bytes:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
+            raise FetchError(f"response larger than {self.settings.max_bytes} bytes: {response.url}")
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > self.settings.max_bytes:
+                raise FetchError(f"response larger than {self.settings.max_bytes} bytes: {response.url}")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _backoff(self, attempts: int) -> float:
+        return self.settings.backoff * (2 ** (attempts - 1))
+
+    def _retry_wait(self, page: Page, attempts: int) -> float:
+        wait = _retry_after_seconds(page.headers.get("Retry-After"))
+        if wait is None:
+            wait = self._backoff(attempts)
+        return min(max(wait, 0.0), self.settings.max_retry_after)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when.timestamp() - time.time()
+
+
+def _full_url(url: str, params: Mapping[str, Any] | None) -> str:
+    return str(requests.Request("GET", url, params=params).prepare().url)
+
+
+def _payload(kwargs: Mapping[str, Any]) -> str | None:
+    """The request body as one line of JSON, for the request log."""
+    body = kwargs.get("data") or kwargs.get("json")
+    return json.dumps(body, ensure_ascii=False, sort_keys=True) if body else None

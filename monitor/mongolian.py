@@ -1,0 +1,116 @@
+"""Dates, amounts and names as Mongolian portals write them.
+
+One module for every check, so a format met in the wild is taught once. Each parser
+returns None for an empty value and raises ValueError for text it cannot read: callers
+decide whether that is a data note or a changed layout.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+_ISO = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# "2026 оны 10 дугаар сарын 02", "2026 оны 4 дүгээр сарын 2", "2026 оны 10-р сарын 2 өдөр"
+_WRITTEN = re.compile(
+    r"(\d{4})\s*оны\s*(\d{1,2})\s*(?:-?\s*р|дугаар|дүгээр)\s*сарын\s*(\d{1,2})?", re.IGNORECASE
+)
+_MONTHS_RE = re.compile(
+    r"(\d{4})\s*оны\s*(\d{1,2})\s*(?:-?\s*р|дугаар|дүгээр)\s*сар", re.IGNORECASE
+)
+_SCALE = {"сая": Decimal(10) ** 6, "тэрбум": Decimal(10) ** 9}
+
+
+def normalize_text(value: str | None) -> str:
+    """NFC, whitespace runs collapsed to one space, trimmed: how names are compared and shown."""
+    if value is None:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def fold_name(value: str | None) -> str:
+    """A name folded for matching: normalised, lower case, quotes dropped."""
+    text = normalize_text(value).casefold()
+    text = re.sub(r"[\"'“”„«»‘’`]", "", text)
+    return " ".join(text.split())
+
+
+def parse_date(value: str | None) -> date | None:
+    """Read a portal date in any of the formats listed in portals.md."""
+    text = normalize_text(value)
+    if not text:
+        return None
+    if m := _ISO.match(text):
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DMY.match(text):
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    if m := _WRITTEN.search(text):
+        if m[3] is None:
+            raise ValueError(f"date without a day: {text!r}")
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    raise ValueError(f"unreadable date: {text!r}")
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """Read a portal timestamp (local Ulaanbaatar time); a bare date becomes midnight."""
+    text = normalize_text(value)
+    if not text:
+        return None
+    if m := _ISO.match(text):
+        return datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4] or 0), int(m[5] or 0), int(m[6] or 0))
+    day = parse_date(text)
+    return datetime(day.year, day.month, day.day)
+
+
+def find_date(text: str | None) -> date | None:
+    """The first date written anywhere in a piece of text (e.g. after a link), or None."""
+    text = normalize_text(text)
+    for pattern in (r"\d{4}[-./]\d{1,2}[-./]\d{1,2}", r"\d{1,2}/\d{1,2}/\d{4}"):
+        if m := re.search(pattern, text):
+            return parse_date(m[0])
+    if _WRITTEN.search(text):
+        return parse_date(text)
+    return None
+
+
+def find_year_month(text: str | None) -> tuple[int, int] | None:
+    """Year and month named in a title such as '2026 оны 10-р сарын мэдээ', or None."""
+    m = _MONTHS_RE.search(normalize_text(text))
+    if not m:
+        return None
+    year, month = int(m[1]), int(m[2])
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def parse_amount(value: str | int | float | None) -> Decimal | None:
+    """Read an amount in MNT: '109,329,420 ₮', '1,191,140,600.00', '19 489 620,4', '232.7 сая төгрөг'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"unreadable amount: {value!r}")
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    text = normalize_text(value).replace("\u00a0", " ").lower()
+    if not text:
+        return None
+    scale = Decimal(1)
+    for word, factor in _SCALE.items():
+        if word in text:
+            scale = factor
+            text = text.replace(word, " ")
+    text = re.sub(r"[₮]|төгрөг|mnt|төг\.?", " ", text).strip()
+    text = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?|\d+(\.\d+)?", text):
+        number = text.replace(",", "")
+    elif re.fullmatch(r"\d+(,\d+)", text):  # space thousands, comma decimal: '19489620,4'
+        number = text.replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # '19.489.620,4'
+        number = text.replace(".", "").replace(",", ".")
+    else:
+        raise ValueError(f"unreadable amount: {value!r}")
+    try:
+        return Decimal(number) * scale
+    except InvalidOperation as exc:  # pragma: no cover - regexes above admit only digits
+        raise ValueError(f"unreadable amount: {value!r}") from exc

@@ -1,0 +1,119 @@
+"""Obligations and their status (rules.md section 2), and the figures per agency (section 5)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+STATUSES = ("met", "late", "missing", "pending", "unknown")
+FINDING_STATUSES = ("late", "missing")
+MIN_DUE_TO_RATE = 5
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One thing that one agency must publish by one due date, judged as of one day."""
+
+    rule: str
+    agency: str
+    agency_key: str
+    subject: str
+    due: date
+    status: str
+    published: date | None = None
+    days_late: int | None = None
+    days_overdue: int | None = None
+    evidence_url: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.rule, self.agency_key, self.subject)
+
+
+def judge(
+    *,
+    rule: str,
+    agency: str,
+    agency_key: str,
+    subject: str,
+    due: date,
+    published: date | None,
+    as_of: date,
+    readable: bool = True,
+    evidence_url: str | None = None,
+) -> Obligation:
+    """Status of one obligation as of `as_of`. Something published after `as_of` was not yet published."""
+    if published is not None and published > as_of:
+        published = None
+    common = dict(rule=rule, agency=agency, agency_key=str(agency_key), subject=str(subject),
+                  due=due, evidence_url=evidence_url)
+    if not readable:
+        return Obligation(status="unknown", published=published, **common)
+    if published is not None:
+        if published <= due:
+            return Obligation(status="met", published=published, **common)
+        return Obligation(status="late", published=published, days_late=(published - due).days, **common)
+    if as_of > due:
+        return Obligation(status="missing", days_overdue=(as_of - due).days, **common)
+    return Obligation(status="pending", **common)
+
+
+@dataclass
+class AgencyFigures:
+    """Counts per rule and agency, and the on-time rate (None when too few are due)."""
+
+    rule: str
+    agency: str
+    agency_key: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+
+    @property
+    def due(self) -> int:
+        return self.counts["met"] + self.counts["late"] + self.counts["missing"]
+
+    @property
+    def on_time_rate(self) -> float | None:
+        if self.due < MIN_DUE_TO_RATE:
+            return None
+        return self.counts["met"] / self.due
+
+    @property
+    def coverage(self) -> float | None:
+        in_scope = sum(self.counts.values())
+        return None if not in_scope else (in_scope - self.counts["unknown"]) / in_scope
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "agency": self.agency, "agency_key": self.agency_key,
+                **self.counts, "on_time_rate": self.on_time_rate}
+
+
+def agency_figures(obligations: Iterable[Obligation]) -> list[AgencyFigures]:
+    """One row per rule and agency, in a stable order."""
+    rows: dict[tuple[str, str], AgencyFigures] = {}
+    for ob in obligations:
+        key = (ob.rule, ob.agency_key)
+        if key not in rows:
+            rows[key] = AgencyFigures(ob.rule, ob.agency, ob.agency_key)
+        rows[key].counts[ob.status] += 1
+    return sorted(rows.values(), key=lambda r: (r.rule, r.agency, r.agency_key))
+
+
+def ogp_level(rate: float | None) -> str | None:
+    """Measured OGP completion level from an on-time rate (rules.md section 5)."""
+    if rate is None:
+        return None
+    if rate >= 0.9:
+        return "complete"
+    if rate >= 0.5:
+        return "substantial"
+    if rate > 0.05:
+        return "limited"
+    return "not started"
+
+
+def group_counts(obligations: Iterable[Obligation]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for ob in obligations:
+        counts[ob.status] += 1
+    return dict(counts)

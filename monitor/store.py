@@ -1,0 +1,240 @@
+"""The only place that talks SQL. Tables are named for a person reading them in sqlite3 or Datasette.
+
+- runs, source_health, requests: what each run asked and whether each source could be read
+- snapshots: raw bodies, zlib-compressed, one row per distinct body (keyed by its SHA-256)
+- records: what the portals showed, one row per item, with the run dates it was first and last seen
+- obligations: the latest judgement of every obligation of each check
+- findings: every late or missing obligation ever raised, with its new/ongoing/resolved state
+- notes: data notes (an unknown status code, an unreadable month) per run
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import sqlite_utils
+
+from .fetcher import Recorder, RequestRecord
+
+
+@dataclass(frozen=True)
+class Record:
+    """One item a portal showed, as last seen, and when the monitor first and last saw it."""
+
+    key: str
+    data: dict[str, Any]
+    first_seen: date
+    last_seen: date
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    db["runs"].create({"id": int, "as_of": str, "command": str, "started_at": str,
+                       "finished_at": str, "exit_code": int}, pk="id")
+    db["source_health"].create({"run_id": int, "check_name": str, "source": str, "as_of": str,
+                                "ok": int, "error": str, "requests": int, "bytes": int},
+                               pk=("run_id", "source"), foreign_keys=[("run_id", "runs", "id")])
+    db["snapshots"].create({"sha256": str, "size": int, "body_zlib": bytes}, pk="sha256")
+    db["requests"].create({"id": int, "run_id": int, "source": str, "method": str, "url": str,
+                           "payload": str, "status": int, "attempts": int, "bytes": int,
+                           "elapsed_ms": int, "error": str, "snapshot": str}, pk="id",
+                          foreign_keys=[("run_id", "runs", "id"), ("snapshot", "snapshots", "sha256")])
+    db["records"].create({"kind": str, "key": str, "data": str, "first_seen": str, "last_seen": str},
+                         pk=("kind", "key"))
+    db["obligations"].create({"check_name": str, "rule": str, "agency_key": str, "subject": str,
+                              "agency": str, "due": str, "status": str, "published": str,
+                              "days_late": int, "days_overdue": int, "evidence_url": str, "as_of": str},
+                             pk=("rule", "agency_key", "subject"))
+    db["findings"].create({"rule": str, "agency_key": str, "subject": str, "check_name": str,
+                           "agency": str, "status": str, "due": str, "published": str,
+                           "days_late": int, "days_overdue": int, "evidence_url": str,
+                           "state": str, "rechecked": int, "judged_on": str,
+                           "previous_status": str, "previous_judged_on": str,
+                           "first_raised_on": str, "is_open": int},
+                          pk=("rule", "agency_key", "subject"))
+    db["notes"].create({"run_id": int, "check_name": str, "source": str, "message": str},
+                       foreign_keys=[("run_id", "runs", "id")])
+    db["requests"].create_index(["run_id", "source"])
+    db["obligations"].create_index(["check_name"])
+    db["findings"].create_index(["check_name", "is_open"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+class Store:
+    """The monitor's SQLite database."""
+
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.migrate()
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        """Apply, in order and each in its own transaction, the migrations this database lacks."""
+        for version, migration in enumerate(MIGRATIONS, start=1):
+            if self.schema_version < version:
+                with self.db.conn:
+                    migration(self.db)
+                    self.db.execute(f"PRAGMA user_version = {version}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # runs and source health
+
+    def start_run(self, as_of: date, command: str) -> int:
+        with self.db.conn:
+            table = self.db["runs"].insert({"as_of": as_of.isoformat(), "command": command,
+                                            "started_at": _now()})
+        return int(table.last_pk)
+
+    def finish_run(self, run_id: int, exit_code: int) -> None:
+        with self.db.conn:
+            self.db["runs"].update(run_id, {"finished_at": _now(), "exit_code": exit_code})
+
+    def record_source(self, run_id: int, check_name: str, source: str, as_of: date,
+                      error: str | None) -> None:
+        totals = self.db.execute(
+            "select count(*), coalesce(sum(bytes), 0) from requests where run_id = ? and source = ?",
+            [run_id, source]).fetchone()
+        with self.db.conn:
+            self.db["source_health"].upsert({
+                "run_id": run_id, "check_name": check_name, "source": source,
+                "as_of": as_of.isoformat(), "ok": int(error is None), "error": error,
+                "requests": totals[0], "bytes": totals[1]}, pk=("run_id", "source"))
+
+    def baseline(self, source: str) -> date | None:
+        """The run date on which a source was first read successfully: its baseline."""
+        row = self.db.execute("select min(as_of) from source_health where source = ? and ok = 1",
+                              [source]).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def source_history(self) -> list[dict[str, Any]]:
+        """Per source: last run, last success, and the first failure of the current failing streak."""
+        sql = """
+        select source, check_name,
+               max(as_of) as last_read_on,
+               max(case when ok then as_of end) as last_ok_on,
+               (select error from source_health h2 where h2.source = h.source
+                  order by run_id desc limit 1) as last_error,
+               (select ok from source_health h2 where h2.source = h.source
+                  order by run_id desc limit 1) as last_ok
+        from source_health h group by source order by source"""
+        rows = [dict(zip(("source", "check_name", "last_read_on", "last_ok_on", "last_error", "last_ok"), r))
+                for r in self.db.execute(sql).fetchall()]
+        for row in rows:
+            failing_since = None
+            if not row["last_ok"]:
+                failing_since = self.db.execute(
+                    "select min(as_of) from source_health where source = ? and ok = 0 and as_of > ?",
+                    [row["source"], row["last_ok_on"] or ""]).fetchone()[0]
+            row["failing_since"] = failing_since
+        return rows
+
+    # requests and snapshots
+
+    def request_recorder(self, run_id: int, source: str) -> Recorder:
+        """A recorder for the fetcher that logs each request of `source` and keeps its body."""
+        def record(request: RequestRecord, body: bytes | None) -> None:
+            digest = self.save_snapshot(body) if body else None
+            with self.db.conn:
+                self.db["requests"].insert({
+                    "run_id": run_id, "source": source, "method": request.method, "url": request.url,
+                    "payload": request.payload, "status": request.status, "attempts": request.attempts,
+                    "bytes": request.bytes, "elapsed_ms": request.elapsed_ms, "error": request.error,
+                    "snapshot": digest})
+        return record
+
+    def save_snapshot(self, body: bytes) -> str:
+        digest = hashlib.sha256(body).hexdigest()
+        with self.db.conn:
+            self.db.execute("insert or ignore into snapshots (sha256, size, body_zlib) values (?, ?, ?)",
+                            [digest, len(body), zlib.compress(body, 6)])
+        return digest
+
+    def snapshot(self, digest: str) -> bytes:
+        row = self.db.execute("select body_zlib from snapshots where sha256 = ?", [digest]).fetchone()
+        if row is None:
+            raise KeyError(digest)
+        return zlib.decompress(row[0])
+
+    # records
+
+    def save_records(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]], seen_on: date) -> int:
+        """Upsert items as seen on `seen_on`: data is replaced, first_seen keeps the earliest date."""
+        day = seen_on.isoformat()
+        rows = [(kind, str(key), json.dumps(data, ensure_ascii=False, sort_keys=True), day, day)
+                for key, data in items]
+        with self.db.conn:
+            self.db.conn.executemany(
+                """insert into records (kind, key, data, first_seen, last_seen) values (?, ?, ?, ?, ?)
+                   on conflict (kind, key) do update set data = excluded.data,
+                     first_seen = min(first_seen, excluded.first_seen),
+                     last_seen = max(last_seen, excluded.last_seen)""", rows)
+        return len(rows)
+
+    def records(self, kind: str) -> dict[str, Record]:
+        return {r.key: r for r in self.iter_records(kind)}
+
+    def iter_records(self, kind: str) -> Iterator[Record]:
+        cursor = self.db.execute(
+            "select key, data, first_seen, last_seen from records where kind = ? order by key", [kind])
+        for key, data, first_seen, last_seen in cursor:
+            yield Record(key, json.loads(data), date.fromisoformat(first_seen), date.fromisoformat(last_seen))
+
+    def record_keys(self, kind: str) -> set[str]:
+        return {row[0] for row in self.db.execute("select key from records where kind = ?", [kind])}
+
+    # notes, obligations and findings
+
+    def save_notes(self, run_id: int, check_name: str, notes: Iterable[dict[str, str]]) -> None:
+        with self.db.conn:
+            self.db["notes"].insert_all({"run_id": run_id, "check_name": check_name, **n} for n in notes)
+
+    def replace_obligations(self, check_name: str, as_of: date, obligations: Iterable[Any]) -> None:
+        rows = [{"check_name": check_name, "rule": ob.rule, "agency_key": ob.agency_key,
+                 "subject": ob.subject, "agency": ob.agency, "due": _iso(ob.due), "status": ob.status,
+                 "published": _iso(ob.published), "days_late": ob.days_late,
+                 "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url,
+                 "as_of": as_of.isoformat()} for ob in obligations]
+        with self.db.conn:
+            self.db.execute("delete from obligations where check_name = ?", [check_name])
+            self.db["obligations"].insert_all(rows, replace=True)
+
+    def obligations(self, check_name: str | None = None) -> list[dict[str, Any]]:
+        where, args = ("where check_name = ?", [check_name]) if check_name else ("", [])
+        return list(self.db.query(f"select * from obligations {where} order by rule, agency, subject", args))
+
+    def findings(self, check_name: str | None = None, *, open_only: bool = True) -> list[dict[str, Any]]:
+        clauses, args = [], []
+        if check_name:
+            clauses.append("check_name = ?")
+            args.append(check_name)
+        if open_only:
+            clauses.append("is_open = 1")
+        where = f"where {' and '.join(clauses)}" if clauses else ""
+        return list(self.db.query(
+            f"select * from findings {where} order by judged_on desc, rule, agency, subject", args))
+
+    def save_findings(self, rows: list[dict[str, Any]]) -> None:
+        with self.db.conn:
+            self.db["findings"].upsert_all(rows, pk=("rule", "agency_key", "subject"))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
