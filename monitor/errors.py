@@ -17,6 +17,15 @@ class SourceError(MonitorError):
 class FetchError(SourceError):
     """The portal did not answer usably: unreachable, an HTTP error after retries, too large."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def is_permanent(self) -> bool:
+        """A 4xx answer: this one address is wrong, the portal itself is not down."""
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429
+
 
 class LayoutChanged(SourceError):
     """The page or payload lacks the structure the parser expects."""

@@ -116,11 +116,11 @@ class Fetcher:
                 status, body = page.status, page.body
                 if page.status in RETRY_STATUSES:
                     if attempts > self.settings.retries:
-                        raise FetchError(f"HTTP {page.status} after {attempts} tries: {page.url}")
+                        raise FetchError(f"HTTP {page.status} after {attempts} tries: {page.url}", page.status)
                     self.sleep(self._retry_wait(page, attempts))
                     continue
                 if page.status >= 400:
-                    raise FetchError(f"HTTP {page.status}: {page.url}")
+                    raise FetchError(f"HTTP {page.status}: {page.url}", page.status)
                 return page
         except FetchError as exc:
             error = str(exc)

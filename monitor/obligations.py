@@ -1,7 +1,6 @@
 """Obligations and their status (rules.md section 2), and the figures per agency (section 5)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
@@ -41,15 +40,22 @@ def judge(
     published: date | None,
     as_of: date,
     readable: bool = True,
+    baseline: bool = False,
     evidence_url: str | None = None,
 ) -> Obligation:
-    """Status of one obligation as of `as_of`. Something published after `as_of` was not yet published."""
+    """Status of one obligation as of `as_of`.
+
+    Something published after `as_of` was not yet published. `baseline`: the item was there
+    on the source's first read and the portal gives no date, so it counts as met.
+    """
     if published is not None and published > as_of:
         published = None
     common = dict(rule=rule, agency=agency, agency_key=str(agency_key), subject=str(subject),
                   due=due, evidence_url=evidence_url)
     if not readable:
         return Obligation(status="unknown", published=published, **common)
+    if baseline:
+        return Obligation(status="met", **common)
     if published is not None:
         if published <= due:
             return Obligation(status="met", published=published, **common)
@@ -110,10 +116,3 @@ def ogp_level(rate: float | None) -> str | None:
     if rate > 0.05:
         return "limited"
     return "not started"
-
-
-def group_counts(obligations: Iterable[Obligation]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for ob in obligations:
-        counts[ob.status] += 1
-    return dict(counts)

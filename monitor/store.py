@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 import sqlite_utils
 
 from .fetcher import Recorder, RequestRecord
+from .obligations import Obligation
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ class Store:
         with self.db.conn:
             self.db["notes"].insert_all({"run_id": run_id, "check_name": check_name, **n} for n in notes)
 
-    def replace_obligations(self, check_name: str, as_of: date, obligations: Iterable[Any]) -> None:
+    def replace_obligations(self, check_name: str, as_of: date, obligations: Iterable[Obligation]) -> None:
         rows = [{"check_name": check_name, "rule": ob.rule, "agency_key": ob.agency_key,
                  "subject": ob.subject, "agency": ob.agency, "due": _iso(ob.due), "status": ob.status,
                  "published": _iso(ob.published), "days_late": ob.days_late,
@@ -216,9 +217,15 @@ class Store:
             self.db.execute("delete from obligations where check_name = ?", [check_name])
             self.db["obligations"].insert_all(rows, replace=True)
 
-    def obligations(self, check_name: str | None = None) -> list[dict[str, Any]]:
+    def obligations(self, check_name: str | None = None) -> list[Obligation]:
+        """The latest judgement of every obligation (of one check, or of all)."""
         where, args = ("where check_name = ?", [check_name]) if check_name else ("", [])
-        return list(self.db.query(f"select * from obligations {where} order by rule, agency, subject", args))
+        rows = self.db.query(f"select * from obligations {where} order by rule, agency, subject", args)
+        return [Obligation(rule=r["rule"], agency=r["agency"], agency_key=r["agency_key"], subject=r["subject"],
+                           due=date.fromisoformat(r["due"]), status=r["status"],
+                           published=date.fromisoformat(r["published"]) if r["published"] else None,
+                           days_late=r["days_late"], days_overdue=r["days_overdue"],
+                           evidence_url=r["evidence_url"]) for r in rows]
 
     def findings(self, check_name: str | None = None, *, open_only: bool = True) -> list[dict[str, Any]]:
         clauses, args = [], []

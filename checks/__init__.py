@@ -1,0 +1,1 @@
+"""The built-in checks, one module per area. Each module lists its checks in `CHECKS`."""

@@ -1,0 +1,193 @@
+"""Procurement on tender.gov.mn (commitment 3.3.1.8): results and contracts published on time.
+
+Sources: the open-data invitations API, the results listing, each result's detail page
+(fetched once: a published result never changes) and the contracts listing.
+Rules: tender.result_published and tender.contract_published (rules.md section 3).
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterator, Mapping
+
+from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.errors import ConfigError, FetchError, LayoutChanged, SourceError
+from monitor.obligations import Obligation
+from monitor.store import Record
+
+from .tender_pages import (CANCELLED, KNOWN_STATUSES, parse_contracts_page, parse_invitation_page,
+                           parse_result_detail, parse_results_page)
+
+INVITATIONS, RESULTS, DETAILS, CONTRACTS = (
+    "tender.invitations", "tender.results", "tender.result_detail", "tender.contracts")
+PER_PAGE_API, PER_PAGE_HTML, MAX_PAGES = 100, 20, 5000
+
+
+class TenderCheck(Check):
+    """Tender results and contracts above the threshold, published within their deadlines."""
+
+    name = "tender"
+    sources = (INVITATIONS, RESULTS, DETAILS, CONTRACTS)
+    rules = ("tender.result_published", "tender.contract_published")
+    defaults = {"years": [], "result_due_days": 30, "contract_due_days": 30,
+                "contract_threshold_mnt": 80_000_000, "token_env": "TENDER_OPENDATA_TOKEN"}
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any]) -> None:
+        for year in config["years"]:
+            if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+                raise ConfigError(f"checks.tender.years: {year!r} is not a year")
+        for key in ("result_due_days", "contract_due_days", "contract_threshold_mnt"):
+            if config[key] < 0:
+                raise ConfigError(f"checks.tender.{key}: must not be negative")
+
+    def collect(self, source: str, ctx: CollectContext) -> None:
+        {INVITATIONS: self._collect_invitations, RESULTS: self._collect_results,
+         DETAILS: self._collect_details, CONTRACTS: self._collect_contracts}[source](ctx)
+
+    # collecting
+
+    def _collect_invitations(self, ctx: CollectContext) -> None:
+        url = f"{ctx.portals['tender_opendata']}/api/invitation"
+        token = ctx.environ.get(ctx.config["token_env"])
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for year in _years(ctx.config, ctx.as_of):
+            seen: dict[str, dict[str, Any]] = {}
+            for page in range(1, MAX_PAGES + 1):
+                form = {"current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}
+                try:
+                    total, items = parse_invitation_page(ctx.fetcher.post(url, data=form, headers=headers).json())
+                except SourceError as exc:
+                    if not token and "401" in str(exc):
+                        raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
+                    raise
+                seen.update((item["number"], item) for item in items)
+                if not items or page * PER_PAGE_API >= total:
+                    break
+            for item in seen.values():
+                if item["doc_status"] not in KNOWN_STATUSES:
+                    ctx.notes.add(INVITATIONS, f"unknown docStatusCode {item['doc_status']!r} on {item['number']}")
+            ctx.save("tender.invitation", seen.items())
+
+    def _collect_results(self, ctx: CollectContext) -> None:
+        for year, rows in self._listing(ctx, "result", parse_results_page):
+            ctx.save("tender.result", ((row["number"], {**row, "year": year}) for row in rows))
+
+    def _collect_contracts(self, ctx: CollectContext) -> None:
+        for year, rows in self._listing(ctx, "contract", parse_contracts_page):
+            ctx.save("tender.contract", ((row["number"], {**row, "year": year}) for row in rows))
+
+    def _listing(self, ctx: CollectContext, path: str, parse: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Page one HTML listing per year until a page comes back empty."""
+        url = f"{ctx.portals['tender']}/mn/{path}/"
+        for year in _years(ctx.config, ctx.as_of):
+            previous: list[dict[str, Any]] | None = None
+            for page in range(1, MAX_PAGES + 1):
+                rows = parse(ctx.fetcher.get(url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page}).body)
+                if not rows:
+                    break
+                if rows == previous:
+                    raise LayoutChanged(f"/mn/{path}/ ignores its page parameter (page {page} repeats)")
+                previous = rows
+                yield year, rows
+
+    def _collect_details(self, ctx: CollectContext) -> None:
+        """Fetch each result's detail page once; a 4xx skips that page, anything worse stops the source."""
+        have = ctx.record_keys("tender.result_detail")
+        wanted = sorted({r.data["detail_id"] for r in ctx.records("tender.result").values()
+                         if r.data.get("detail_id") and r.data["detail_id"] not in have})
+        failures: list[str] = []
+        for detail_id in wanted:
+            url = f"{ctx.portals['tender']}/mn/result/detail/{detail_id}"
+            try:
+                detail = parse_result_detail(ctx.fetcher.get(url).body)
+            except FetchError as exc:
+                if not exc.is_permanent:
+                    raise
+                failures.append(str(exc))
+                continue
+            except LayoutChanged as exc:
+                failures.append(f"{exc} at {url}")
+                continue
+            ctx.save("tender.result_detail", [(detail_id, detail)])
+        if failures:
+            raise SourceError(f"{len(failures)} of {len(wanted)} detail pages unreadable; first: {failures[0]}")
+
+    # judging
+
+    def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
+        invitations = ctx.records("tender.invitation")
+        results = ctx.records("tender.result")
+        return [*self._results_due(ctx, invitations, results),
+                *self._contracts_due(ctx, invitations, results)]
+
+    def _results_due(self, ctx: EvaluateContext, invitations: dict[str, Record],
+                     results: dict[str, Record]) -> Iterator[Obligation]:
+        years = set(_years(ctx.config, ctx.as_of))
+        tender = ctx.portals["tender"]
+        for number, invitation in invitations.items():
+            data = invitation.data
+            if data["tender_year"] not in years or not data["open_date"] or data["doc_status"] == CANCELLED:
+                continue
+            result = results.get(number)
+            published, baseline = _published(ctx, result, "notice_date", RESULTS)
+            evidence = (f"{tender}/mn/result/detail/{result.data['detail_id']}"
+                        if result and result.data.get("detail_id")
+                        else f"{tender}/mn/result/?year={data['tender_year']}")
+            yield ctx.judge(
+                depends_on=(INVITATIONS, RESULTS), rule="tender.result_published",
+                agency=data["agency"], agency_key=data["client_id"] or data["agency"], subject=number,
+                due=ctx.calendar.days_after(date.fromisoformat(data["open_date"]), ctx.config["result_due_days"]),
+                published=published, baseline=baseline, evidence_url=evidence)
+
+    def _contracts_due(self, ctx: EvaluateContext, invitations: dict[str, Record],
+                       results: dict[str, Record]) -> Iterator[Obligation]:
+        details = ctx.records("tender.result_detail")
+        contracts = ctx.records("tender.contract")
+        threshold = Decimal(ctx.config["contract_threshold_mnt"])
+        tender = ctx.portals["tender"]
+        for number, result in results.items():
+            data = result.data
+            detail = details.get(data["detail_id"]) if data.get("detail_id") else None
+            detail_unread = data.get("detail_id") is not None and detail is None
+            awarded = detail.data.get("awarded") if detail else None
+            amount = Decimal(awarded) if awarded is not None else _decimal(data.get("budget"))
+            if not detail_unread and (amount is None or amount <= threshold):
+                continue
+            notice, _ = _published(ctx, result, "notice_date", RESULTS)
+            notice = notice or result.first_seen
+            contract = contracts.get(number)
+            published, baseline = _published(ctx, contract, "published", CONTRACTS)
+            invitation = invitations.get(number)
+            agency_key = (invitation.data["client_id"] if invitation and invitation.data["client_id"]
+                          else data["agency"])
+            document = contract.data.get("document") if contract else None
+            evidence = (f"{tender}{document}" if document and document.startswith("/")
+                        else document or f"{tender}/mn/contract/?year={data['year']}")
+            yield ctx.judge(
+                depends_on=(RESULTS, CONTRACTS), known=not detail_unread, rule="tender.contract_published",
+                agency=data["agency"], agency_key=agency_key, subject=number,
+                due=ctx.calendar.days_after(notice, ctx.config["contract_due_days"]),
+                published=published, baseline=baseline, evidence_url=evidence)
+
+
+def _years(config: Mapping[str, Any], as_of: date) -> list[int]:
+    return list(config["years"]) or [as_of.year - 1, as_of.year]
+
+
+def _published(ctx: EvaluateContext, record: Record | None, field: str, source: str) -> tuple[date | None, bool]:
+    """The portal's own date for an item, else the day it was first seen; and whether it is baseline."""
+    if record is None:
+        return None, False
+    if record.data.get(field):
+        return date.fromisoformat(record.data[field]), False
+    if ctx.is_baseline(record, source):
+        return None, True
+    return record.first_seen, False
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+CHECKS = [TenderCheck]

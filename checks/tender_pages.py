@@ -1,0 +1,180 @@
+"""Parsers for tender.gov.mn (portals.md section 1): bytes or JSON in, plain records out.
+
+The invitations API (1a) and the results listing (1b) are verified shapes; the detail page's
+layout around its verified labels (1c) and the contracts listing (1d) are assumed. Each
+parser raises LayoutChanged when the structure it relies on is absent.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from monitor.errors import LayoutChanged, PortalError
+from monitor.mongolian import find_date, normalize_text, parse_amount, parse_date
+
+SELECTED = "Шалгарсан"
+CANCELLED = "CANCELLED_TENDER"
+KNOWN_STATUSES = frozenset({"RECEIVE_TENDER", "OPEN_TENDER", "EVALUATE_TENDER", "RESULT_TENDER", CANCELLED})
+
+
+def invitation_number(value: Any) -> str:
+    """The join key between invitations, results and contracts: trimmed, NFC."""
+    return normalize_text(value)
+
+
+def parse_invitation_page(payload: Any) -> tuple[int, list[dict[str, Any]]]:
+    """The total and the invitations of one API answer; PortalError on a return_code other than 200."""
+    if not isinstance(payload, dict) or "return_code" not in payload:
+        raise LayoutChanged("invitations answer without return_code")
+    if payload["return_code"] != 200:
+        raise PortalError(f"return_code {payload['return_code']}: {normalize_text(payload.get('message'))}")
+    data = payload.get("data")
+    if not isinstance(data, list):
+        raise LayoutChanged("invitations answer without a data list")
+    try:
+        total = int(payload.get("total") or 0)
+    except (TypeError, ValueError):
+        raise LayoutChanged(f"invitations total is not a number: {payload.get('total')!r}") from None
+    return total, [_invitation(item) for item in data]
+
+
+def _invitation(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or not item.get("invitationNumber"):
+        raise LayoutChanged("invitation without invitationNumber")
+    open_date = _date_or_none(item.get("openDate"))
+    client_id = item.get("clientId")
+    return {
+        "number": invitation_number(item["invitationNumber"]),
+        "invitation_id": str(item.get("invitationId", "")).strip(),
+        "tender_name": normalize_text(item.get("tenderName")),
+        "tender_year": _int_or_none(item.get("tenderYear")),
+        "open_date": open_date.isoformat() if open_date else None,
+        "doc_status": normalize_text(item.get("docStatusCode")),
+        "agency": normalize_text(item.get("budgetEntityName")),
+        "client_id": str(client_id).strip() if client_id not in (None, "") else None,
+        "total_budget": item.get("totalBudget"),
+    }
+
+
+def parse_results_page(html: bytes | str) -> list[dict[str, Any]]:
+    """Rows of one results listing page (1b); an empty list past the end."""
+    rows = _table_rows(html, "tender-result-table", min_cells=5)
+    results = []
+    for cells in rows:
+        link = cells[2].find("a")
+        href = link.get("href", "") if isinstance(link, Tag) else ""
+        detail = re.search(r"/result/detail/(\d+)", href)
+        notice_text = cells[2].get_text(" ", strip=True)
+        results.append({
+            "number": invitation_number(cells[0].get_text()),
+            "tender_code": normalize_text(cells[1].get_text()),
+            "tender_name": normalize_text(link.get_text()) if isinstance(link, Tag) else "",
+            "detail_id": detail[1] if detail else None,
+            "notice_date": _iso(_date_in(notice_text)),
+            "agency": normalize_text(cells[3].get_text()),
+            "budget": _amount_text(cells[4].get_text()),
+        })
+    return results
+
+
+def parse_result_detail(html: bytes | str) -> dict[str, Any]:
+    """The procedure type and bidders of one result page (1c), with the awarded amount (None if none selected)."""
+    soup = BeautifulSoup(html, "html.parser")
+    table = soup.find("table", id="bidder_tableId")
+    if not isinstance(table, Tag):
+        raise LayoutChanged("no #bidder_tableId")
+    bidders = []
+    for row in table.find_all("tr"):
+        cells = row.find_all("td")
+        if not cells:
+            continue
+        if len(cells) < 4:
+            raise LayoutChanged(f"bidder row with {len(cells)} cells, expected 4")
+        bidders.append({
+            "supplier": normalize_text(cells[0].get_text()),
+            "registration": normalize_text(cells[1].get_text()),
+            "price": _amount_text(cells[2].get_text()),
+            "status": normalize_text(cells[3].get_text()),
+        })
+    selected = [b["price"] for b in bidders if b["status"] == SELECTED and b["price"] is not None]
+    awarded = sum(parse_amount(price) for price in selected) if selected else None
+    return {"procedure": _labelled(soup, "Тендер шалгаруулалтын төрөл:"), "bidders": bidders,
+            "awarded": str(awarded) if awarded is not None else None}
+
+
+def parse_contracts_page(html: bytes | str) -> list[dict[str, Any]]:
+    """Rows of one contracts listing page (1d, assumed shape); an empty list past the end."""
+    contracts = []
+    for cells in _table_rows(html, "contract-table", min_cells=6):
+        link = cells[6].find("a") if len(cells) > 6 else None
+        contracts.append({
+            "number": invitation_number(cells[0].get_text()),
+            "contract_number": normalize_text(cells[1].get_text()),
+            "supplier": normalize_text(cells[2].get_text()),
+            "amount": _amount_text(cells[3].get_text()),
+            "signed": _iso(_date_in(cells[4].get_text())),
+            "published": _iso(_date_in(cells[5].get_text())),
+            "document": link.get("href") if isinstance(link, Tag) else None,
+        })
+    return contracts
+
+
+def _table_rows(html: bytes | str, container_id: str, min_cells: int) -> list[list[Tag]]:
+    soup = BeautifulSoup(html, "html.parser")
+    container = soup.find(id=container_id)
+    if not isinstance(container, Tag) or not isinstance(container.find("table"), Tag):
+        raise LayoutChanged(f"no #{container_id}")
+    body = container.find("tbody") or container.find("table")
+    rows = []
+    for row in body.find_all("tr"):
+        cells = row.find_all("td", recursive=False)
+        if not cells:
+            continue  # a header row
+        if len(cells) < min_cells:
+            raise LayoutChanged(f"#{container_id} row with {len(cells)} cells, expected {min_cells}")
+        rows.append(cells)
+    return rows
+
+
+def _labelled(soup: BeautifulSoup, label: str) -> str | None:
+    found = soup.find(string=lambda s: s is not None and normalize_text(s) == label)
+    if found is None:
+        return None
+    sibling = found.parent.find_next_sibling() if found.parent else None
+    return normalize_text(sibling.get_text()) if sibling is not None else None
+
+
+def _date_in(text: str) -> Any:
+    try:
+        return find_date(text)
+    except ValueError:
+        return None
+
+
+def _date_or_none(value: Any) -> Any:
+    try:
+        return parse_date(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _amount_text(text: str) -> str | None:
+    """An amount as a decimal string (JSON keeps it exact); None when unreadable."""
+    try:
+        amount = parse_amount(text)
+    except ValueError:
+        return None
+    return str(amount) if amount is not None else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day else None

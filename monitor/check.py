@@ -1,0 +1,105 @@
+"""The check interface: what a check declares, and the two contexts it is given.
+
+A check declares its name, its sources (read in order), its rules and its config defaults.
+`collect` turns one source's pages into records; `evaluate` turns records into obligations.
+The class docstring is the check's user-facing help.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar, Iterable, Mapping
+
+from .calendar import WorkCalendar
+from .fetcher import Fetcher
+from .obligations import Obligation, judge
+from .store import Record, Store
+
+
+@dataclass
+class Notes:
+    """Data notes gathered during a run: odd but harmless things worth telling a reader."""
+
+    items: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, source: str, message: str) -> None:
+        note = {"source": source, "message": message}
+        if note not in self.items:
+            self.items.append(note)
+
+
+@dataclass
+class CollectContext:
+    """What `collect` may use: the fetcher, the portals' base URLs, and the record store."""
+
+    as_of: date
+    config: Mapping[str, Any]
+    portals: Mapping[str, str]
+    fetcher: Fetcher
+    store: Store
+    notes: Notes
+    environ: Mapping[str, str]
+
+    def save(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Store items seen on this run's date."""
+        return self.store.save_records(kind, items, self.as_of)
+
+    def records(self, kind: str) -> dict[str, Record]:
+        return self.store.records(kind)
+
+    def record_keys(self, kind: str) -> set[str]:
+        return self.store.record_keys(kind)
+
+
+@dataclass
+class EvaluateContext:
+    """What `evaluate` may use: records, the calendar, and which sources failed on this run."""
+
+    as_of: date
+    config: Mapping[str, Any]
+    portals: Mapping[str, str]
+    calendar: WorkCalendar
+    store: Store
+    failed: Mapping[str, str]
+    notes: Notes
+
+    def records(self, kind: str) -> dict[str, Record]:
+        return self.store.records(kind)
+
+    def readable(self, *sources: str) -> bool:
+        """True when every source an obligation depends on was read on this run."""
+        return not any(source in self.failed for source in sources)
+
+    def is_baseline(self, record: Record, source: str) -> bool:
+        """The item was already there when the source was first read: nothing can be held against it."""
+        baseline = self.store.baseline(source)
+        return baseline is not None and record.first_seen <= baseline
+
+    def judge(self, *, depends_on: tuple[str, ...], known: bool = True, **fields: Any) -> Obligation:
+        """Judge one obligation as of the run's date.
+
+        Unknown when a source it depends on failed on this run, or when `known` is False
+        (what it needs was never read, e.g. a detail page not yet fetched).
+        """
+        return judge(as_of=self.as_of, readable=known and self.readable(*depends_on), **fields)
+
+
+class Check:
+    """Base class of every check. Subclasses set the class attributes and implement both methods."""
+
+    name: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]]
+    rules: ClassVar[tuple[str, ...]]
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any]) -> None:
+        """Raise ConfigError for values of the right type that still make no sense."""
+
+    def collect(self, source: str, ctx: CollectContext) -> None:
+        """Read one source and store what it showed; raise SourceError when it cannot be read."""
+        raise NotImplementedError
+
+    def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
+        """Every obligation in scope as of the run's date."""
+        raise NotImplementedError

@@ -1,0 +1,181 @@
+"""The command line (interface.md): run, check, findings. Exit 0 ok, 3 a source failed, 2 bad usage, 1 else."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+from . import __version__
+from .calendar import today_in_ulaanbaatar
+from .config import Config, load_config
+from .digest import write_digests
+from .errors import ConfigError, MonitorError
+from .findings import finding_json
+from .registry import available_checks
+from .runner import EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner, run_lock
+from .store import Store
+
+log = logging.getLogger("monitor")
+
+
+class UsageError(ConfigError):
+    """Bad command-line usage: argparse's own errors, as one line and exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, instead of argparse's usage dump
+        raise UsageError(message)
+
+
+def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration (default monitor.toml)")
+    common.add_argument("--db", default=argparse.SUPPRESS, help="SQLite store (overrides monitor.db)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log each step, with tracebacks of unexpected errors")
+    parser = _Parser(prog="monitor", parents=[common],
+                     description="Nightly monitor of what Mongolian agencies must publish, and whether they did.")
+    parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", parents=[common], help="the nightly job: every check, then the digests")
+    run.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
+    run.add_argument("--only", nargs="+", choices=check_names, metavar="CHECK", help="run only these checks")
+    run.add_argument("--no-send", action="store_true", help="write the digests to files, send nothing")
+
+    check = commands.add_parser("check", parents=[common], help="one check, now; stores what it saw, sends nothing")
+    check.add_argument("check", choices=check_names, metavar="CHECK", help=" | ".join(check_names))
+    check.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+
+    findings = commands.add_parser("findings", parents=[common], help="the open findings")
+    output = findings.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="as JSON")
+    output.add_argument("--csv", action="store_true", help="as CSV, for a spreadsheet")
+    findings.add_argument("--all", action="store_true", help="every finding ever raised, not only open ones")
+    return parser
+
+
+def _as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    try:
+        checks = available_checks()
+        args = build_parser(sorted(checks)).parse_args(argv)
+        logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        config = load_config(getattr(args, "config", None), checks)
+        db_path = getattr(args, "db", None) or config.db
+        if args.command == "findings":
+            return _findings(args, Store(db_path), out)
+        with run_lock(db_path):
+            store = Store(db_path)
+            try:
+                return _run(args, config, store, checks, out, db_path)
+            finally:
+                store.close()
+    except ConfigError as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MonitorError as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # the last guard: one line, never a traceback unless asked for
+        log.debug("unexpected error", exc_info=True)
+        print(f"monitor: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, out: TextIO, db_path: str) -> int:
+    as_of = args.as_of or today_in_ulaanbaatar()
+    runner = Runner(config, store, checks)
+    if args.command == "check":
+        [result] = runner.run([args.check], as_of, f"check {args.check}")
+        if args.json:
+            json.dump(result.as_json(), out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        else:
+            _print_result(result, out)
+        return EXIT_OK if result.ok else EXIT_SOURCE_FAILED
+    results = runner.run(args.only or sorted(checks), as_of, "run")
+    for result in results:
+        _print_summary(result, out)
+    out_dir = Path(config.digest_dir) if config.digest_dir else Path(db_path).parent / "digests"
+    for path in write_digests(store, as_of, out_dir, config.languages):
+        print(f"digest written: {path}", file=out)
+    if not args.no_send:
+        print("email delivery is not configured yet: the digests were written, not sent", file=out)
+    return EXIT_OK if all(result.ok for result in results) else EXIT_SOURCE_FAILED
+
+
+def _print_summary(result: CheckResult, out: TextIO) -> None:
+    counts = {status: 0 for status in ("met", "late", "missing", "pending", "unknown")}
+    for ob in result.obligations:
+        counts[ob.status] += 1
+    states = {state: sum(1 for f in result.findings if f["state"] == state) for state in ("new", "ongoing", "resolved")}
+    print(f"{result.check}: {len(result.obligations)} obligations ("
+          + ", ".join(f"{n} {status}" for status, n in counts.items()) + "); findings "
+          + ", ".join(f"{n} {state}" for state, n in states.items()), file=out)
+    for source in result.sources:
+        if not source["ok"]:
+            print(f"  source {source['name']} could not be read: {source['error']}", file=out)
+
+
+def _print_result(result: CheckResult, out: TextIO) -> None:
+    print(f"{result.check} as of {result.as_of.isoformat()}", file=out)
+    print("\nSources", file=out)
+    for source in result.sources:
+        print(f"  {'ok    ' if source['ok'] else 'FAILED'}  {source['name']}"
+              + (f": {source['error']}" if source["error"] else ""), file=out)
+    print(f"\nFindings ({len(result.findings)})", file=out)
+    rows = [[f["state"] + ("" if f["rechecked"] else " (not re-checked)"), f["status"], f["due"],
+             str(f["days_overdue"] if f["status"] == "missing" else f["days_late"]), f["rule"],
+             f["agency"], f["subject"]] for f in result.findings]
+    _table(["STATE", "STATUS", "DUE", "DAYS", "RULE", "AGENCY", "SUBJECT"], rows, out)
+    print("\nAgencies", file=out)
+    rows = [[a["rule"], a["agency"], *(str(a[s]) for s in ("met", "late", "missing", "pending", "unknown")),
+             "too few" if a["on_time_rate"] is None else f"{a['on_time_rate']:.0%}"]
+            for a in result.as_json()["agencies"]]
+    _table(["RULE", "AGENCY", "MET", "LATE", "MISSING", "PENDING", "UNKNOWN", "ON TIME"], rows, out)
+    for note in result.notes:
+        print(f"note ({note['source']}): {note['message']}", file=out)
+
+
+def _table(header: list[str], rows: list[list[str]], out: TextIO) -> None:
+    if not rows:
+        print("  (none)", file=out)
+        return
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    for row in [header, *rows]:
+        print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+
+
+FINDING_COLUMNS = ["rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
+                   "days_overdue", "state", "rechecked", "first_raised_on", "judged_on", "is_open", "evidence_url"]
+
+
+def _findings(args: argparse.Namespace, store: Store, out: TextIO) -> int:
+    rows = store.findings(open_only=not args.all)
+    if args.json:
+        json.dump([{**finding_json(r), "first_raised_on": r["first_raised_on"], "judged_on": r["judged_on"],
+                    "open": bool(r["is_open"])} for r in rows], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.csv:
+        writer = csv.DictWriter(out, FINDING_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _table(["STATUS", "DUE", "RULE", "AGENCY", "SUBJECT"],
+               [[r["status"], r["due"], r["rule"], r["agency"], r["subject"]] for r in rows], out)
+    return EXIT_OK

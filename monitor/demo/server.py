@@ -1,0 +1,288 @@
+"""A local stand-in for the disclosure portals, for tests and the demo.
+
+One ThreadingHTTPServer on 127.0.0.1 answers for all seven portal bases at once (their paths do not
+collide), so the monitor is pointed at it by setting every `[portals]` URL to `portal.url`. Each
+"world" (procurement, budget, ...) contributes a list of `Route`s; the server itself knows nothing
+of any portal. Tests break it on purpose through `portal.faults` and check what the monitor asked
+through `portal.hits` and `portal.requests`.
+"""
+from __future__ import annotations
+
+import argparse
+import json as jsonlib
+import re
+import sys
+import threading
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date
+from email.message import Message
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a handler sees of one HTTP request; `headers` look up names case-insensitively."""
+
+    method: str
+    path: str
+    target: str
+    query: dict[str, str]
+    form: dict[str, str]
+    json: Any
+    headers: Message
+    body: bytes = b""
+    params: dict[str, str] = field(default_factory=dict)  # named groups of the route's regex
+
+
+@dataclass(frozen=True)
+class Response:
+    """One answer; the helpers set the content type the real portals send."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = HTML
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def html(cls, text: str, status: int = 200) -> Response:
+        return cls(status, text.encode("utf-8"), HTML)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Response:
+        return cls(status, jsonlib.dumps(data, ensure_ascii=False).encode("utf-8"), JSON)
+
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    """`path_regex` must match the whole path (no query); `name` is what faults and hits use."""
+
+    method: str
+    path_regex: str
+    handler: Handler
+    name: str
+
+    def match(self, path: str) -> re.Match[str] | None:
+        return re.fullmatch(self.path_regex, path)
+
+
+@dataclass
+class Fault:
+    """A breakage of one route: the first `times` requests (None: all) are answered with it.
+
+    `status` alone gives an error page; `body` alone replaces the normal answer with HTTP 200
+    (garbage, a page without its table); `delay` alone slows the normal answer down. They combine.
+    """
+
+    status: int | None = None
+    times: int | None = None
+    body: bytes | None = None
+    delay: float = 0.0
+    retry_after: int | str | None = None
+    content_type: str = HTML
+    served: int = field(default=0, init=False)
+
+    def exhausted(self) -> bool:
+        return self.times is not None and self.served >= self.times
+
+    def replaces_answer(self) -> bool:
+        return self.status is not None or self.body is not None
+
+    def response(self) -> Response:
+        status = self.status or 200
+        body = self.body if self.body is not None else _status_page(status)
+        headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        return Response(status, body, self.content_type, headers)
+
+
+class FaultTable(dict[str, Fault]):
+    """`portal.faults`: refuses a name no route has, so a typo cannot silently test nothing."""
+
+    def __init__(self, route_names: Iterable[str]) -> None:
+        super().__init__()
+        self.route_names = frozenset(route_names)
+
+    def __setitem__(self, name: str, fault: Fault) -> None:
+        if name not in self.route_names:
+            raise KeyError(f"no route named {name!r}; routes: {sorted(self.route_names)}")
+        super().__setitem__(name, fault)
+
+
+class DemoPortal:
+    """The server: `with DemoPortal(routes) as portal:` serves on `portal.url` until the block ends."""
+
+    def __init__(self, routes: Iterable[Route], host: str = "127.0.0.1", port: int = 0) -> None:
+        self.routes = list(routes)
+        self.faults = FaultTable(route.name for route in self.routes)
+        self.hits: Counter[str] = Counter()
+        self.requests: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = _Server((host, port), _RequestHandler)
+        self._server.portal = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> DemoPortal:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-portal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; a request sleeping in a `delay` fault is woken and let go."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def __enter__(self) -> DemoPortal:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def dispatch(self, request: Request) -> Response:
+        """Route one request, applying the route's fault if one is armed."""
+        with self._lock:
+            self.requests.append((request.method, request.target))
+        route, params = self._find_route(request)
+        if route is None:
+            return self._unrouted(request)
+        fault = self._take_fault(route.name)
+        if fault is not None and fault.delay:
+            self._stopping.wait(fault.delay)
+        if fault is not None and fault.replaces_answer():
+            return fault.response()
+        try:
+            return route.handler(replace(request, params=params))
+        except Exception:  # a bug in a world must show as a 500 and a traceback, not a hang
+            traceback.print_exc()
+            return Response(500, _status_page(500))
+
+    def _find_route(self, request: Request) -> tuple[Route | None, dict[str, str]]:
+        for route in self.routes:
+            if route.method == request.method and (m := route.match(request.path)):
+                return route, m.groupdict()
+        return None, {}
+
+    def _unrouted(self, request: Request) -> Response:
+        allowed = sorted({r.method for r in self.routes if r.match(request.path)})
+        if allowed:
+            return Response(405, _status_page(405), HTML, {"Allow": ", ".join(allowed)})
+        return Response(404, _status_page(404))
+
+    def _take_fault(self, name: str) -> Fault | None:
+        with self._lock:
+            self.hits[name] += 1
+            fault = self.faults.get(name)
+            if fault is None or fault.exhausted():
+                return None
+            fault.served += 1
+            return fault
+
+
+def _status_page(status: int) -> bytes:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return f"<html><body><h1>{status} {phrase}</h1></body></html>".encode("utf-8")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    portal: DemoPortal
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (timeout during a `delay` fault) is expected, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "DemoPortal/1.0"
+
+    def do_GET(self) -> None:
+        self._answer(self.server.portal.dispatch(self._request()))
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests assert on `portal.requests` instead of reading a log."""
+
+    def _request(self) -> Request:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        content_type = self.headers.get_content_type()
+        form = _first_values(body.decode("utf-8", "replace")) if content_type == "application/x-www-form-urlencoded" else {}
+        return Request(
+            method=self.command,
+            path=split.path,
+            target=self.path,
+            query=_first_values(split.query),
+            form=form,
+            json=_json_or_none(body) if content_type == "application/json" else None,
+            headers=self.headers,
+            body=body,
+        )
+
+    def _answer(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+
+def _first_values(encoded: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(encoded, keep_blank_values=True).items()}
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return jsonlib.loads(body)
+    except ValueError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the default world until interrupted: `python -m monitor.demo.server --port 8765`."""
+    from monitor.demo.tender_world import build_tender_world, tender_routes
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument("--token", default="demo-token")
+    args = parser.parse_args(argv)
+    world = build_tender_world(args.as_of, seed=args.seed)
+    with DemoPortal(tender_routes(world, token=args.token), args.host, args.port) as portal:
+        print(f"demo portals for {args.as_of} on {portal.url} (Ctrl-C to stop)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The life of a finding (rules.md section 4): new, ongoing, resolved, and carried when unread.
+
+A finding's identity is (rule, agency key, subject). Its state is judged against the last
+run of the check on an earlier day, so a re-run on the same day gives the same answer: the
+row keeps `previous_status` (as judged on that earlier day) next to today's `status`.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from .obligations import FINDING_STATUSES, Obligation
+
+Identity = tuple[str, str, str]
+
+
+def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligation],
+                    stored: Iterable[dict[str, Any]], any_source_failed: bool) -> list[dict[str, Any]]:
+    """The finding rows to store after judging `obligations`; rows with is_open=1 are this run's findings."""
+    day = as_of.isoformat()
+    by_identity = {ob.identity: ob for ob in obligations}
+    rows = {(r["rule"], r["agency_key"], r["subject"]): dict(r) for r in stored}
+    updated = []
+    for identity in set(by_identity) | set(rows):
+        ob, row = by_identity.get(identity), rows.get(identity)
+        if row is None and (ob is None or ob.status not in FINDING_STATUSES):
+            continue
+        row = row or {"rule": identity[0], "agency_key": identity[1], "subject": identity[2],
+                      "check_name": check_name, "first_raised_on": day}
+        if (row.get("judged_on") or "") < day:
+            row["previous_status"] = row["status"] if row.get("is_open") else None
+            row["previous_judged_on"] = row.get("judged_on")
+        previous = row.get("previous_status")
+        unread = ob is None and any_source_failed or ob is not None and ob.status == "unknown"
+        if ob is not None and ob.status in FINDING_STATUSES:
+            row.update(_from_obligation(ob), state=_state(previous, ob.status), rechecked=1, is_open=1)
+        elif unread and previous is not None:
+            if row.get("judged_on", "") < day or not row.get("is_open"):
+                row["status"] = previous
+            row.update(state="ongoing", rechecked=0, is_open=1)
+        else:
+            row.update(is_open=0, state=None, rechecked=1)
+        row["judged_on"] = day
+        updated.append(row)
+    return sorted(updated, key=lambda r: (r["rule"], r["agency_key"], r["subject"]))
+
+
+def _state(previous: str | None, status: str) -> str:
+    if previous is None:
+        return "new"
+    if previous == "missing" and status == "late":
+        return "resolved"
+    return "ongoing"
+
+
+def _from_obligation(ob: Obligation) -> dict[str, Any]:
+    return {"agency": ob.agency, "status": ob.status, "due": ob.due.isoformat(),
+            "published": ob.published.isoformat() if ob.published else None,
+            "days_late": ob.days_late, "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url}
+
+
+def finding_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding in the shape of interface.md's `findings` list."""
+    return {"rule": row["rule"], "agency": row["agency"], "agency_key": row["agency_key"],
+            "subject": row["subject"], "status": row["status"], "due": row["due"],
+            "published": row["published"], "days_late": row["days_late"],
+            "days_overdue": row["days_overdue"], "state": row["state"],
+            "rechecked": bool(row["rechecked"]), "evidence": {"url": row["evidence_url"]}}

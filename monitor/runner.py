@@ -1,0 +1,135 @@
+"""One run: for each check, read its sources, judge its obligations, update its findings.
+
+One run has one date (`as_of`) and holds one lock. A source that fails is recorded with its
+reason and makes the obligations depending on it unknown; the other sources still run.
+What a source stored before it failed is kept: records are only ever added or refreshed.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+from urllib.parse import urlsplit
+
+from .calendar import WorkCalendar
+from .check import Check, CollectContext, EvaluateContext, Notes
+from .config import Config
+from .errors import MonitorError, SourceError
+from .fetcher import Fetcher
+from .findings import finding_json, update_findings
+from .obligations import Obligation, agency_figures
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SOURCE_FAILED = 0, 1, 2, 3
+
+
+@dataclass
+class CheckResult:
+    """What one check saw and judged on one run, in the shape of `check --json`."""
+
+    check: str
+    as_of: date
+    sources: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    obligations: list[Obligation]
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(source["ok"] for source in self.sources)
+
+    def as_json(self) -> dict[str, Any]:
+        out = {"check": self.check, "as_of": self.as_of.isoformat(), "sources": self.sources,
+               "findings": self.findings,
+               "agencies": [row.as_dict() for row in agency_figures(self.obligations)]}
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+class RunLocked(MonitorError):
+    """Another run holds the database's lock."""
+
+
+@contextmanager
+def run_lock(db_path: str) -> Iterator[None]:
+    """One run at a time per database: a second one stops at once instead of waiting."""
+    lock_path = Path(f"{db_path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(f"another run is using {db_path} (lock {lock_path})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Runner:
+    """Runs checks against the portals and the store, for one run date."""
+
+    def __init__(self, config: Config, store: Store, checks: Mapping[str, type[Check]],
+                 environ: Mapping[str, str] = os.environ) -> None:
+        self.config = config
+        self.store = store
+        self.checks = checks
+        self.environ = environ
+        self.calendar = WorkCalendar(config.days_off)
+
+    def run(self, names: list[str], as_of: date, command: str) -> list[CheckResult]:
+        run_id = self.store.start_run(as_of, command)
+        results: list[CheckResult] = []
+        try:
+            for name in names:
+                results.append(self.run_check(run_id, self.checks[name](), as_of))
+        finally:
+            ok = all(result.ok for result in results)
+            self.store.finish_run(run_id, EXIT_OK if ok else EXIT_SOURCE_FAILED)
+        return results
+
+    def run_check(self, run_id: int, check: Check, as_of: date) -> CheckResult:
+        config = self.config.checks[check.name]
+        notes = Notes()
+        fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
+                          self.config.fetch)
+        collect = CollectContext(as_of, config, self.config.portals, fetcher, self.store, notes, self.environ)
+        failed: dict[str, str] = {}
+        for source in check.sources:
+            fetcher.recorder = self.store.request_recorder(run_id, source)
+            error = self._collect(check, source, collect)
+            if error is not None:
+                failed[source] = error
+            self.store.record_source(run_id, check.name, source, as_of, error)
+        evaluate = EvaluateContext(as_of, config, self.config.portals, self.calendar, self.store,
+                                   failed, notes)
+        obligations = check.evaluate(evaluate)
+        self.store.replace_obligations(check.name, as_of, obligations)
+        stored = [row for row in self.store.findings(check.name, open_only=False)
+                  if row["is_open"] or row["judged_on"] == as_of.isoformat()]
+        rows = update_findings(check.name, as_of, obligations, stored, bool(failed))
+        self.store.save_findings(rows)
+        self.store.save_notes(run_id, check.name, notes.items)
+        sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
+        findings = [finding_json(row) for row in rows if row["is_open"]]
+        return CheckResult(check.name, as_of, sources, findings, obligations, notes.items)
+
+    @staticmethod
+    def _collect(check: Check, source: str, ctx: CollectContext) -> str | None:
+        """Read one source; the one-line reason it could not be read, or None."""
+        try:
+            check.collect(source, ctx)
+        except SourceError as exc:
+            return str(exc)
+        except Exception as exc:  # a parser bug must not cost the other sources their run
+            log.exception("unexpected failure reading %s", source)
+            return f"unexpected error: {type(exc).__name__}: {exc}"
+        return None
