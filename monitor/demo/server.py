@@ -8,7 +8,6 @@ through `portal.hits` and `portal.requests`.
 """
 from __future__ import annotations
 
-import argparse
 import json as jsonlib
 import re
 import sys
@@ -119,7 +118,10 @@ class FaultTable(dict[str, Fault]):
 
 
 class DemoPortal:
-    """The server: `with DemoPortal(routes) as portal:` serves on `portal.url` until the block ends."""
+    """The server: `with DemoPortal(routes) as portal:` serves on `portal.url` until the block ends.
+
+    `requests` logs every request, routed or not; `hits` counts routed ones by route name.
+    """
 
     def __init__(self, routes: Iterable[Route], host: str = "127.0.0.1", port: int = 0) -> None:
         self.routes = list(routes)
@@ -138,7 +140,8 @@ class DemoPortal:
         return f"http://{host}:{port}"
 
     def start(self) -> DemoPortal:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-portal", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="demo-portal", daemon=True)  # short poll: tests stop it often
         self._thread.start()
         return self
 
@@ -262,27 +265,3 @@ def _json_or_none(body: bytes) -> Any:
         return jsonlib.loads(body)
     except ValueError:
         return None
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Serve the default world until interrupted: `python -m monitor.demo.server --port 8765`."""
-    from monitor.demo.tender_world import build_tender_world, tender_routes
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date.today())
-    parser.add_argument("--seed", type=int, default=2016)
-    parser.add_argument("--token", default="demo-token")
-    args = parser.parse_args(argv)
-    world = build_tender_world(args.as_of, seed=args.seed)
-    with DemoPortal(tender_routes(world, token=args.token), args.host, args.port) as portal:
-        print(f"demo portals for {args.as_of} on {portal.url} (Ctrl-C to stop)", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()

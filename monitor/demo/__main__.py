@@ -1,0 +1,73 @@
+"""The demo: the whole monitor, night after night, against generated portals on 127.0.0.1.
+
+`python -m monitor.demo` runs `monitor run --no-send` on three nights a week apart, ending
+today (Ulaanbaatar), each against the world as it stood that night, so the digest shows findings
+that are new, ongoing and caught up. `python -m monitor.demo serve` only serves the portals.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+from monitor import cli
+from monitor.calendar import today_in_ulaanbaatar
+
+from .server import DemoPortal
+from .worlds import DEMO_TOKEN, demo_routes
+
+NIGHTS_BEFORE_TODAY = (14, 7, 0)
+
+
+def demo_config(portal_url: str, out_dir: Path) -> str:
+    """A configuration that points every portal at the demo server and keeps politeness short."""
+    portals = "\n".join(f'{name} = "{portal_url}"' for name in
+                        ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament"))
+    return (f'[monitor]\ndb = "{out_dir / "monitor.db"}"\n\n[portals]\n{portals}\n\n'
+            f'[fetch]\ndelay = 0.0\nbackoff = 0.2\nretries = 2\n\n[digest]\nout_dir = "{out_dir / "digests"}"\n')
+
+
+def run_demo(out_dir: Path, today: date) -> int:
+    """Run the nightly job on each demo night; returns the last night's exit code."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    os.environ["TENDER_OPENDATA_TOKEN"] = DEMO_TOKEN
+    exit_code = 0
+    for days_before in NIGHTS_BEFORE_TODAY:
+        as_of = today - timedelta(days=days_before)
+        with DemoPortal(demo_routes(as_of, anchor=today)) as portal:
+            config = out_dir / "monitor.toml"
+            config.write_text(demo_config(portal.url, out_dir), encoding="utf-8")
+            print(f"\n== night of {as_of}: monitor run --no-send --as-of {as_of} (portals on {portal.url})")
+            exit_code = cli.main(["--config", str(config), "run", "--no-send", "--as-of", as_of.isoformat()])
+    print(f"\nThe demo's database is {out_dir / 'monitor.db'}; open the digests listed above in a browser.")
+    return exit_code
+
+
+def serve(as_of: date, port: int) -> None:
+    with DemoPortal(demo_routes(as_of), port=port) as portal:
+        print(f"demo portals for {as_of} on {portal.url} (token {DEMO_TOKEN}; Ctrl-C to stop)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m monitor.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=["run", "serve"], default="run")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="the demo's today")
+    parser.add_argument("--port", type=int, default=8765, help="for serve")
+    parser.add_argument("--out", type=Path, default=Path("demo-output"), help="where the demo writes")
+    args = parser.parse_args()
+    today = args.as_of or today_in_ulaanbaatar()
+    if args.command == "serve":
+        serve(today, args.port)
+        return 0
+    return run_demo(args.out, today)
+
+
+raise SystemExit(main())

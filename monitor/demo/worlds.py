@@ -1,0 +1,16 @@
+"""Every demo world at once: the routes of all the portals the monitor reads, for one day."""
+from __future__ import annotations
+
+from datetime import date
+
+from .server import Route
+from .tender_world import build_tender_world, tender_routes
+
+DEMO_TOKEN = "demo-token"
+
+
+def demo_routes(as_of: date, anchor: date | None = None, seed: int = 2016) -> list[Route]:
+    """The routes of every world as seen on `as_of`; a fixed `anchor` keeps the same world across days."""
+    anchor = anchor or as_of
+    tender = build_tender_world(as_of, seed=seed, anchor=anchor)
+    return [*tender_routes(tender, token=DEMO_TOKEN)]

@@ -1,0 +1,265 @@
+"""monitor/fetcher.py with `responses`: retries, Retry-After, hosts, size cap, politeness, records.
+
+No test sleeps: the fetcher is given a fake clock and a sleep that only records and advances it.
+"""
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from monitor.errors import FetchError
+from monitor.fetcher import USER_AGENT, Fetcher, FetchSettings
+
+BASE = "https://portal.test"
+URL = f"{BASE}/api/list"
+
+
+class FakeTime:
+    """A monotonic clock that moves only when the fetcher sleeps (or a test says so)."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0)
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def fake():
+    return FakeTime()
+
+
+@pytest.fixture
+def records():
+    return []
+
+
+def make(fake, records, hosts=("portal.test",), **settings):
+    settings.setdefault("delay", 0.0)
+    settings.setdefault("retries", 3)
+    settings.setdefault("backoff", 2.0)
+    return Fetcher(set(hosts), FetchSettings(**settings),
+                   recorder=lambda record, body: records.append((record, body)),
+                   sleep=fake.sleep, clock=fake.clock)
+
+
+def test_retries_on_503_then_succeeds(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=503)
+    rsps.add(responses.GET, URL, status=503)
+    rsps.add(responses.GET, URL, body=b"ok", status=200)
+    page = make(fake, records).get(URL)
+    assert page.status == 200 and page.body == b"ok"
+    assert len(rsps.calls) == 3
+    assert fake.sleeps == [2.0, 4.0]   # backoff doubles
+    [(record, body)] = records
+    assert record.attempts == 3 and record.status == 200 and record.error is None
+    assert body == b"ok"
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_other_5xx_are_retried(rsps, fake, records, status):
+    rsps.add(responses.GET, URL, status=status)
+    rsps.add(responses.GET, URL, body=b"ok")
+    assert make(fake, records).get(URL).body == b"ok"
+    assert len(rsps.calls) == 2
+
+
+def test_429_with_retry_after_sleeps_that_long(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=429, headers={"Retry-After": "7"})
+    rsps.add(responses.GET, URL, body=b"ok")
+    assert make(fake, records).get(URL).body == b"ok"
+    assert fake.sleeps == [7.0]
+
+
+def test_retry_after_is_capped(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=429, headers={"Retry-After": "100000"})
+    rsps.add(responses.GET, URL, body=b"ok")
+    make(fake, records, max_retry_after=120.0).get(URL)
+    assert fake.sleeps == [120.0]
+
+
+def test_503_with_retry_after_honours_it(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=503, headers={"Retry-After": "3"})
+    rsps.add(responses.GET, URL, body=b"ok")
+    make(fake, records).get(URL)
+    assert fake.sleeps == [3.0]
+
+
+def test_gives_up_after_retries(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=503)
+    with pytest.raises(FetchError) as info:
+        make(fake, records, retries=3).get(URL)
+    assert str(info.value).startswith("HTTP 503 after 4 tries")
+    assert "\n" not in str(info.value)
+    assert info.value.status == 503
+    assert not info.value.is_permanent
+    assert len(rsps.calls) == 4
+    assert fake.sleeps == [2.0, 4.0, 8.0]
+    [(record, _)] = records
+    assert record.attempts == 4 and record.status == 503
+    assert record.error.startswith("HTTP 503 after 4 tries")
+
+
+def test_gives_up_at_once_with_no_retries(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=503)
+    with pytest.raises(FetchError, match=r"^HTTP 503 after 1 tries"):
+        make(fake, records, retries=0).get(URL)
+    assert len(rsps.calls) == 1
+    assert fake.sleeps == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410])
+def test_4xx_is_not_retried(rsps, fake, records, status):
+    rsps.add(responses.GET, URL, status=status)
+    with pytest.raises(FetchError) as info:
+        make(fake, records).get(URL)
+    assert str(info.value) == f"HTTP {status}: {URL}"
+    assert info.value.status == status
+    assert info.value.is_permanent
+    assert len(rsps.calls) == 1
+    assert fake.sleeps == []
+    [(record, _)] = records
+    assert record.status == status and record.attempts == 1 and record.error == f"HTTP {status}: {URL}"
+
+
+def test_connection_error_is_retried_then_reported(rsps, fake, records):
+    rsps.add(responses.GET, URL, body=requests.ConnectionError("refused"))
+    with pytest.raises(FetchError) as info:
+        make(fake, records, retries=2).get(URL)
+    assert str(info.value) == f"unreachable after 3 tries: {URL}"
+    assert len(rsps.calls) == 3
+    [(record, body)] = records
+    assert record.status is None and record.error == str(info.value) and body is None
+
+
+def test_timeout_is_retried_then_reported(rsps, fake, records):
+    rsps.add(responses.GET, URL, body=requests.Timeout("slow"))
+    rsps.add(responses.GET, URL, body=b"ok")
+    assert make(fake, records).get(URL).body == b"ok"
+    rsps.replace(responses.GET, URL, body=requests.Timeout("slow"))
+    with pytest.raises(FetchError, match=r"^timed out after 2 tries"):
+        make(fake, records, retries=1).get(URL)
+
+
+def test_redirect_to_another_host_is_refused(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=302, headers={"Location": "https://elsewhere.test/phish"})
+    rsps.add(responses.GET, "https://elsewhere.test/phish", body=b"bad")
+    with pytest.raises(FetchError) as info:
+        make(fake, records).get(URL)
+    assert "elsewhere.test" in str(info.value)
+    assert [c.request.url for c in rsps.calls] == [URL]
+    [(record, _)] = records
+    assert record.error == str(info.value)
+
+
+def test_first_request_to_an_unconfigured_host_is_refused(rsps, fake, records):
+    with pytest.raises(FetchError):
+        make(fake, records).get("https://elsewhere.test/x")
+    assert len(rsps.calls) == 0
+
+
+def test_redirect_within_the_host_is_followed(rsps, fake, records):
+    rsps.add(responses.GET, URL, status=301, headers={"Location": "/api/list2"})
+    rsps.add(responses.GET, f"{BASE}/api/list2", body=b"moved")
+    page = make(fake, records).get(URL)
+    assert page.body == b"moved"
+    assert page.url == f"{BASE}/api/list2"
+    assert [c.request.url for c in rsps.calls] == [URL, f"{BASE}/api/list2"]
+
+
+def test_response_over_max_bytes_is_refused_when_declared(rsps, fake, records):
+    rsps.add(responses.GET, URL, body=b"x" * 100, headers={"Content-Length": "100"})
+    with pytest.raises(FetchError, match="larger than 50 bytes"):
+        make(fake, records, max_bytes=50).get(URL)
+    assert len(rsps.calls) == 1   # not retried
+
+
+def test_response_over_max_bytes_is_refused_when_streamed(rsps, fake, records):
+    rsps.add(responses.GET, URL, body=b"x" * 100, auto_calculate_content_length=False)
+    with pytest.raises(FetchError, match="larger than 50 bytes"):
+        make(fake, records, max_bytes=50).get(URL)
+
+
+def test_response_at_max_bytes_is_accepted(rsps, fake, records):
+    rsps.add(responses.GET, URL, body=b"x" * 50)
+    assert len(make(fake, records, max_bytes=50).get(URL).body) == 50
+
+
+def test_user_agent_names_the_project(rsps, fake, records):
+    rsps.add(responses.GET, URL, body=b"ok")
+    make(fake, records).get(URL)
+    agent = rsps.calls[0].request.headers["User-Agent"]
+    assert agent == USER_AGENT
+    assert "disclosure-monitor" in agent
+
+
+def test_per_host_delay_is_honoured(rsps, fake, records):
+    other = "https://other.test/x"
+    rsps.add(responses.GET, URL, body=b"ok")
+    rsps.add(responses.GET, other, body=b"ok")
+    fetcher = make(fake, records, hosts=("portal.test", "other.test"), delay=1.5)
+    fetcher.get(URL)
+    assert fake.sleeps == []               # the first request to a host does not wait
+    fetcher.get(URL)
+    assert fake.sleeps == [1.5]            # the second waits the whole delay
+    fetcher.get(other)
+    assert fake.sleeps == [1.5]            # another host has its own clock
+    fake.now += 0.5
+    fetcher.get(other)
+    assert fake.sleeps == [1.5, 1.0]       # only what is left of the delay
+    fake.now += 10
+    fetcher.get(URL)
+    assert fake.sleeps == [1.5, 1.0]       # the delay has long passed
+
+
+def test_post_sends_form_and_records_payload(rsps, fake, records):
+    rsps.add(responses.POST, URL, json={"return_code": 200})
+    page = make(fake, records).post(URL, data={"current_page": 1, "tenderYear": 2026},
+                                    headers={"Authorization": "Bearer t"})
+    assert page.json() == {"return_code": 200}
+    request = rsps.calls[0].request
+    assert request.headers["Authorization"] == "Bearer t"
+    assert "tenderYear=2026" in request.body
+    [(record, _)] = records
+    assert record.method == "POST"
+    assert record.payload == '{"current_page": 1, "tenderYear": 2026}'
+
+
+def test_every_request_is_recorded_including_failures(rsps, fake, records):
+    ok, missing, down = f"{BASE}/ok", f"{BASE}/missing", f"{BASE}/down"
+    rsps.add(responses.GET, ok, body=b"hello")
+    rsps.add(responses.GET, missing, status=404, body=b"nope")
+    rsps.add(responses.GET, down, status=503)
+    fetcher = make(fake, records, retries=1)
+    fetcher.get(ok, params={"year": 2026, "page": 1})
+    with pytest.raises(FetchError):
+        fetcher.get(missing)
+    with pytest.raises(FetchError):
+        fetcher.get(down)
+    with pytest.raises(FetchError):
+        fetcher.get("https://elsewhere.test/")
+    assert [(r.url, r.status, r.attempts) for r, _ in records] == [
+        (f"{ok}?year=2026&page=1", 200, 1), (missing, 404, 1), (down, 503, 2),
+        ("https://elsewhere.test/", None, 1)]
+    assert [r.error is None for r, _ in records] == [True, False, False, False]
+    assert records[0][0].bytes == 5 and records[0][1] == b"hello"
+    assert records[0][0].method == "GET" and records[0][0].payload is None
+
+
+def test_page_json_that_is_not_json_is_layout_changed(rsps, fake, records):
+    from monitor.errors import LayoutChanged
+    rsps.add(responses.GET, URL, body=b"<html>maintenance</html>")
+    with pytest.raises(LayoutChanged):
+        make(fake, records).get(URL).json()

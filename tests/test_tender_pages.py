@@ -1,0 +1,228 @@
+"""checks/tender_pages.py: the tender.gov.mn parsers on the sample payloads (portals.md section 1)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from checks.tender_pages import (parse_contracts_page, parse_invitation_page, parse_result_detail,
+                                 parse_results_page)
+from monitor.errors import LayoutChanged, PortalError, SourceError
+
+
+def _json(fixture_bytes, name):
+    return json.loads(fixture_bytes(name))
+
+
+# invitations (1a)
+
+def test_sample_invitations_parse(fixture_bytes):
+    total, items = parse_invitation_page(_json(fixture_bytes, "tender_opendata_invitation.json"))
+    assert total == 5
+    assert [i["number"] for i in items] == [
+        "ЖШГ/20260801000/01/01", "ЖШГ/20260802001/02/01", "ЖШГ/20260803002/03/01"]
+    first = items[0]
+    assert first["tender_year"] == 2026
+    assert first["open_date"] == "2026-09-14"
+    assert first["doc_status"] == "RESULT_TENDER"
+    assert first["agency"] == "Жишээ аймгийн Боловсролын газар"
+    assert first["client_id"] == "1990000000101"
+    assert first["tender_name"] == "Жишээ сургуулийн тавилга"
+
+
+def test_invitation_ids_as_numbers_or_strings_both_give_strings(fixture_bytes):
+    _, items = parse_invitation_page(_json(fixture_bytes, "tender_opendata_invitation.json"))
+    # the sample has invitationId once as a string and once as a JSON number
+    assert [i["invitation_id"] for i in items] == ["1990000001000", "1990000001001", "1990000001002"]
+    assert all(isinstance(i["invitation_id"], str) and isinstance(i["client_id"], str) for i in items)
+
+
+def test_client_id_as_string_or_number_gives_the_same_string():
+    def page(client_id):
+        return {"return_code": 200, "total": 1, "data": [
+            {"invitationNumber": "A/1/01/01", "invitationId": 1990000001000, "clientId": client_id,
+             "tenderYear": 2026, "openDate": "2026-09-14 10:00:00", "budgetEntityName": "Газар"}]}
+    assert parse_invitation_page(page(1990000000101))[1][0]["client_id"] == "1990000000101"
+    assert parse_invitation_page(page("1990000000101"))[1][0]["client_id"] == "1990000000101"
+    assert parse_invitation_page(page(" 1990000000101 "))[1][0]["client_id"] == "1990000000101"
+
+
+def test_all_seven_real_records_parse(fixture_bytes):
+    payload = _json(fixture_bytes, "real_tender_opendata_records.json")
+    total, items = parse_invitation_page(payload)
+    assert total == 7
+    assert len(items) == 7
+    raw = payload["data"]
+    for item, source in zip(items, raw):
+        assert item["number"] == source["invitationNumber"].strip()
+        assert item["invitation_id"] == str(source["invitationId"])
+        assert item["client_id"] == str(source["clientId"])
+        assert item["tender_year"] == 2026
+        assert item["open_date"] == source["openDate"][:10]
+        assert item["doc_status"] == "RECEIVE_TENDER"
+        assert item["agency"] == " ".join(source["budgetEntityName"].split())
+
+
+def test_real_record_trailing_space_agency_is_normalised(fixture_bytes):
+    _, items = parse_invitation_page(_json(fixture_bytes, "real_tender_opendata_records.json"))
+    [ett] = [i for i in items if i["number"] == "ЭТТХК/20260102321/01/01"]
+    assert ett["agency"] == "Эрдэнэс Таван Толгой"
+    assert ett["client_id"] == "1453535505115"
+
+
+def test_invitation_number_is_trimmed_and_nfc():
+    import unicodedata
+    raw = unicodedata.normalize("NFD", " ЙШГ/20260801000/01/01 ")
+    _, [item] = parse_invitation_page({"return_code": 200, "total": 1, "data": [
+        {"invitationNumber": raw, "tenderYear": 2026}]})
+    assert item["number"] == "ЙШГ/20260801000/01/01"
+
+
+def test_invitation_without_open_date_has_none():
+    _, [item] = parse_invitation_page({"return_code": 200, "total": 1, "data": [
+        {"invitationNumber": "A/1/01/01", "tenderYear": "2026", "openDate": None}]})
+    assert item["open_date"] is None
+    assert item["tender_year"] == 2026
+
+
+def test_unauthorized_answer_is_a_portal_error(fixture_bytes):
+    with pytest.raises(PortalError) as info:
+        parse_invitation_page(_json(fixture_bytes, "tender_opendata_unauthorized.json"))
+    assert str(info.value) == "return_code 401: Token expired"
+    assert isinstance(info.value, SourceError)
+
+
+@pytest.mark.parametrize("payload", [
+    [], "Амжилттай", None, 200, [{"return_code": 200}],
+])
+def test_non_dict_json_is_layout_changed(payload):
+    with pytest.raises(LayoutChanged):
+        parse_invitation_page(payload)
+
+
+@pytest.mark.parametrize("payload", [
+    {"message": "ok", "data": []},                            # no return_code
+    {"return_code": 200, "data": None},                       # no data list
+    {"return_code": 200, "total": "many", "data": []},        # total not a number
+    {"return_code": 200, "total": 1, "data": [{"tenderYear": 2026}]},  # no invitationNumber
+    {"return_code": 200, "total": 1, "data": ["x"]},
+])
+def test_invitation_answer_without_expected_structure_is_layout_changed(payload):
+    with pytest.raises(LayoutChanged) as info:
+        parse_invitation_page(payload)
+    assert str(info.value).startswith("layout changed: ")
+
+
+# results listing (1b)
+
+def test_results_page_parses(fixture_bytes):
+    rows = parse_results_page(fixture_bytes("tender_results.html"))
+    assert [r["number"] for r in rows] == [
+        "ЖШГ/20260801000/01/01", "ЖШГ/20260802001/02/01", "ЖШГ/20260601009/01/01"]
+    first = rows[0]
+    assert first["tender_code"] == "ЖШГ/20260801000"
+    assert first["tender_name"] == "Жишээ сургуулийн тавилга"
+    assert first["detail_id"] == "1990000009001"
+    assert first["notice_date"] == "2026-10-02"     # 02/10/2026 is dd/mm/yyyy
+    assert first["agency"] == "Жишээ аймгийн Боловсролын газар"
+    assert Decimal(first["budget"]) == Decimal("96000000")
+
+
+def test_results_page_reads_decimal_budget_and_dmy_notice_date(fixture_bytes):
+    rows = parse_results_page(fixture_bytes("tender_results.html"))
+    second = rows[1]
+    assert Decimal(second["budget"]) == Decimal("45500000")      # "45,500,000.00 ₮"
+    assert second["notice_date"] == "2026-10-28"                 # "28/10/2026"
+    assert rows[2]["notice_date"] == "2026-07-15"                # "15/07/2026"
+    assert rows[2]["detail_id"] == "1990000009003"
+
+
+def test_results_page_accepts_text_as_well_as_bytes(fixture_bytes):
+    html = fixture_bytes("tender_results.html")
+    assert parse_results_page(html.decode("utf-8")) == parse_results_page(html)
+
+
+def test_results_page_past_the_end_is_empty(fixture_bytes):
+    assert parse_results_page(fixture_bytes("tender_results_past_end.html")) == []
+
+
+def test_results_page_without_the_table_is_layout_changed():
+    with pytest.raises(LayoutChanged) as info:
+        parse_results_page(b"<html><body><div id='other'><table><tr><td>x</td></tr></table></div></body></html>")
+    assert str(info.value) == "layout changed: no #tender-result-table"
+
+
+def test_results_page_with_container_but_no_table_is_layout_changed():
+    with pytest.raises(LayoutChanged):
+        parse_results_page(b"<div id='tender-result-table'><p>maintenance</p></div>")
+
+
+def test_results_row_with_too_few_cells_is_layout_changed():
+    html = "<div id='tender-result-table'><table><tbody><tr><td>A/1</td><td>A</td></tr></tbody></table></div>"
+    with pytest.raises(LayoutChanged):
+        parse_results_page(html)
+
+
+# result detail (1c)
+
+def test_result_detail_awards_only_the_selected_bidder(fixture_bytes):
+    detail = parse_result_detail(fixture_bytes("tender_result_detail.html"))
+    assert Decimal(detail["awarded"]) == Decimal("91420000")
+    assert detail["procedure"] == "Нээлттэй тендер шалгаруулалтын арга"
+    assert [b["status"] for b in detail["bidders"]] == ["Шалгарсан", "Шалгараагүй", "Татгалзсан"]
+    assert detail["bidders"][0]["supplier"] == "Жишээ Тавилга ХХК"
+    assert detail["bidders"][0]["registration"] == "9900011"
+    assert [Decimal(b["price"]) for b in detail["bidders"]] == [
+        Decimal("91420000"), Decimal("94000000"), Decimal("99900000")]
+
+
+def _detail(*rows):
+    body = "".join(f"<tr><td><a href='/s'>{s}</a></td><td>1</td><td>{p}</td><td>{st}</td></tr>"
+                   for s, p, st in rows)
+    return f"<table id='bidder_tableId'><thead><tr><th>a</th></tr></thead><tbody>{body}</tbody></table>"
+
+
+def test_result_detail_sums_several_selected_bidders():
+    detail = parse_result_detail(_detail(("A", "50,000,000 ₮", "Шалгарсан"),
+                                         ("B", "40,000,000.50 ₮", "Шалгарсан"),
+                                         ("C", "10,000,000 ₮", "Шалгараагүй")))
+    assert Decimal(detail["awarded"]) == Decimal("90000000.50")
+
+
+def test_result_detail_without_a_selected_bidder_has_no_award():
+    detail = parse_result_detail(_detail(("A", "50,000,000 ₮", "Шалгараагүй"),
+                                         ("B", "40,000,000 ₮", "Татгалзсан")))
+    assert detail["awarded"] is None
+    assert len(detail["bidders"]) == 2
+
+
+def test_result_detail_without_bidder_table_is_layout_changed():
+    with pytest.raises(LayoutChanged) as info:
+        parse_result_detail(b"<html><body><table id='other'></table></body></html>")
+    assert str(info.value) == "layout changed: no #bidder_tableId"
+
+
+# contracts listing (1d)
+
+def test_contracts_page_parses(fixture_bytes):
+    rows = parse_contracts_page(fixture_bytes("tender_contracts.html"))
+    assert [r["number"] for r in rows] == ["ЖШГ/20260801000/01/01", "ЖШГ/20260802001/02/01"]
+    first = rows[0]
+    assert first["contract_number"] == "ЖГЭ-2026/014"
+    assert first["supplier"] == "Жишээ Тавилга ХХК"
+    assert Decimal(first["amount"]) == Decimal("91420000")
+    assert first["signed"] == "2026-10-20"
+    assert first["published"] == "2026-10-23"
+    assert first["document"] == "/mn/download/1990000100001"
+    assert rows[1]["published"] == "2026-11-12"
+
+
+def test_contracts_page_empty_tbody_is_empty():
+    assert parse_contracts_page("<div id='contract-table'><table><tbody>\n</tbody></table></div>") == []
+
+
+def test_contracts_page_without_the_table_is_layout_changed(fixture_bytes):
+    with pytest.raises(LayoutChanged) as info:
+        parse_contracts_page(fixture_bytes("tender_results.html"))
+    assert str(info.value) == "layout changed: no #contract-table"
