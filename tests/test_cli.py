@@ -1,0 +1,57 @@
+"""The command line's contract (interface.md): exit codes, one-line errors, the findings exports."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from monitor import cli
+
+
+def run(args: list[str], tmp_path, capsys) -> tuple[int, str, str]:
+    out = io.StringIO()
+    code = cli.main(["--db", str(tmp_path / "m.db"), *args], stdout=out)
+    return code, out.getvalue(), capsys.readouterr().err
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("[checks.tender]\nresult_due_days = 'thirty'\n", "checks.tender.result_due_days: expected an integer, got 'thirty'"),
+    ("[checks.tender]\nresult_due_dayz = 30\n", "checks.tender.result_due_dayz: unknown key"),
+    ("[monitor]\ndays_off = ['2026-13-01']\n", "monitor.days_off: '2026-13-01' is not a date (YYYY-MM-DD)"),
+    ("[portals]\ntender = 'ftp://x'\n", "portals.tender: expected an http(s) URL, got 'ftp://x'"),
+    ("[checks.nosuch]\n", "checks.nosuch: unknown check"),
+    ("[monitor\n", "not valid TOML"),
+])
+def test_a_bad_config_is_one_line_naming_the_key_and_exit_2(toml, message, tmp_path, capsys):
+    config = tmp_path / "monitor.toml"
+    config.write_text(toml, encoding="utf-8")
+    code, out, err = run(["--config", str(config), "check", "tender", "--json"], tmp_path, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_a_missing_config_file_named_explicitly_is_an_error(tmp_path, capsys):
+    code, _, err = run(["--config", str(tmp_path / "nope.toml"), "findings"], tmp_path, capsys)
+    assert code == 2 and "not found" in err
+
+
+def test_an_empty_config_file_is_valid(tmp_path, capsys):
+    config = tmp_path / "monitor.toml"
+    config.write_text("", encoding="utf-8")
+    code, out, _ = run(["--config", str(config), "findings", "--json"], tmp_path, capsys)
+    assert code == 0 and json.loads(out) == []
+
+
+@pytest.mark.parametrize("args", [["check", "nosuch"], ["check", "tender", "--as-of", "2026-02-30"], ["frobnicate"]])
+def test_bad_usage_exits_2_with_one_line(args, tmp_path, capsys):
+    code, _, err = run(args, tmp_path, capsys)
+    assert code == 2 and err.count("\n") == 1 and err.startswith("monitor: ")
+
+
+def test_findings_csv_has_a_header_a_spreadsheet_reads(tmp_path, capsys):
+    code, out, _ = run(["findings", "--csv", "--all"], tmp_path, capsys)
+    assert code == 0
+    assert next(csv.reader(io.StringIO(out)))[:5] == ["rule", "agency", "agency_key", "subject", "status"]
