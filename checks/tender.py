@@ -61,9 +61,10 @@ class TenderCheck(Check):
                     if not token and "401" in str(exc):
                         raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
                     raise
-                seen.update((item["number"], item) for item in items)
-                if not items or page * PER_PAGE_API >= total:
-                    break
+                fresh = [item for item in items if item["number"] not in seen]
+                seen.update((item["number"], item) for item in fresh)
+                if not fresh or len(seen) >= total:
+                    break  # the end, or a page of records already seen (they shift while we page)
             for item in seen.values():
                 if item["doc_status"] not in KNOWN_STATUSES:
                     ctx.notes.add(INVITATIONS, f"unknown docStatusCode {item['doc_status']!r} on {item['number']}")
@@ -148,6 +149,8 @@ class TenderCheck(Check):
         tender = ctx.portals["tender"]
         for number, result in results.items():
             data = result.data
+            if data.get("notice_date") and date.fromisoformat(data["notice_date"]) > ctx.as_of:
+                continue  # not yet published on the run's date
             detail = details.get(data["detail_id"]) if data.get("detail_id") else None
             detail_unread = data.get("detail_id") is not None and detail is None
             awarded = detail.data.get("awarded") if detail else None
