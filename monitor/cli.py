@@ -1,10 +1,14 @@
-"""The command line (interface.md): run, check, findings. Exit 0 ok, 3 a source failed, 2 bad usage, 1 else."""
+"""The command line (interface.md): run, check, findings, and send and digest for email.
+
+Exit 0 ok, 3 a source failed, 2 bad usage or configuration, 1 anything else.
+"""
 from __future__ import annotations
 
 import argparse
 import csv
 import json
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,10 +16,12 @@ from typing import Any, Sequence, TextIO
 
 from . import __version__
 from .calendar import today_in_ulaanbaatar
-from .config import Config, load_config
-from .digest import write_digests
+from .config import LANGUAGES, Config, load_config
+from .digest import DigestView, digest_context, render_digest, write_digests
 from .errors import ConfigError, MonitorError
 from .findings import finding_json
+from .mailer import send_queued
+from .outbox import queue_digests, unsubscribe_address
 from .registry import available_checks
 from .runner import EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner, run_lock
 from .store import Store
@@ -53,6 +59,16 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     check.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
 
+    send = commands.add_parser("send", parents=[common], help="send the digests still queued in the outbox")
+    send.set_defaults(as_of=None)
+
+    digest = commands.add_parser("digest", parents=[common], help="render a digest without sending it")
+    digest.add_argument("--recipient", metavar="NAME", help="as this recipient gets it (filters, language)")
+    digest.add_argument("--language", choices=LANGUAGES, default="mn", help="without --recipient (default mn)")
+    digest.add_argument("--format", choices=["html", "text"], default="text")
+    digest.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    digest.add_argument("--as-of", type=_as_of, help="the digest's date (default today)")
+
     findings = commands.add_parser("findings", parents=[common], help="the open findings")
     output = findings.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="as JSON")
@@ -79,9 +95,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         db_path = getattr(args, "db", None) or config.db
         if args.command == "findings":
             return _findings(args, Store(db_path), out)
+        if args.command == "digest":
+            return _digest(args, config, Store(db_path), out)
         with run_lock(db_path):
             store = Store(db_path)
             try:
+                if args.command == "send":
+                    return EXIT_OK if _deliver(config, store, out) else EXIT_ERROR
                 return _run(args, config, store, checks, out, db_path)
             finally:
                 store.close()
@@ -115,8 +135,37 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
     for path in write_digests(store, as_of, out_dir, config.languages):
         print(f"digest written: {path}", file=out)
     if not args.no_send:
-        print("email delivery is not configured yet: the digests were written, not sent", file=out)
+        queued = queue_digests(store, config, as_of)
+        print(f"digests queued: {len(queued)}" + (f" ({', '.join(queued)})" if queued else ""), file=out)
+        _deliver(config, store, out)
     return EXIT_OK if all(result.ok for result in results) else EXIT_SOURCE_FAILED
+
+
+def _deliver(config: Config, store: Store, out: TextIO) -> bool:
+    """Send what is queued; True when nothing is left in the outbox."""
+    delivery = send_queued(store, config.smtp, unsubscribe_address(config), os.environ)
+    if delivery.sent:
+        print(f"digests sent: {len(delivery.sent)} ({', '.join(delivery.sent)})", file=out)
+    for recipient, reason in delivery.failed:
+        print(f"monitor: digest for {recipient} still queued: {reason}", file=sys.stderr)
+    return not delivery.failed
+
+
+def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO) -> int:
+    as_of = args.as_of or today_in_ulaanbaatar()
+    if args.recipient:
+        recipient = next((r for r in config.recipients if r.name == args.recipient), None)
+        if recipient is None:
+            raise ConfigError(f"--recipient: no recipient named {args.recipient!r} in the configuration")
+        view = DigestView.for_recipient(recipient, store.last_digest_date(recipient.name, as_of))
+    else:
+        view = DigestView(language=args.language)
+    text = render_digest(digest_context(store, as_of, view), args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return EXIT_OK
 
 
 def _print_summary(result: CheckResult, out: TextIO) -> None:

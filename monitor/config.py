@@ -18,7 +18,14 @@ from .fetcher import FetchSettings
 DEFAULT_PATH = "monitor.toml"
 
 MONITOR_DEFAULTS: dict[str, Any] = {"db": "state/monitor.db", "days_off": []}
-DIGEST_DEFAULTS: dict[str, Any] = {"out_dir": "", "languages": ["mn", "en"]}
+DIGEST_DEFAULTS: dict[str, Any] = {"out_dir": "", "languages": ["mn", "en"], "unsubscribe": ""}
+SMTP_DEFAULTS: dict[str, Any] = {"host": "", "port": 587, "security": "starttls", "user": "",
+                                 "password_env": "SMTP_PASSWORD", "from": "", "reply_to": "", "timeout": 30.0}
+RECIPIENT_DEFAULTS: dict[str, Any] = {"name": "", "address": "", "language": "mn", "checks": [], "agencies": [],
+                                      "frequency": "daily", "weekday": "monday", "name_officials": False}
+SECURITY = ("starttls", "tls", "none")
+FREQUENCIES = ("daily", "weekly")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PORTAL_DEFAULTS: dict[str, str] = {
     "tender_opendata": "https://opendata.tender.gov.mn",
     "tender": "https://www.tender.gov.mn",
@@ -33,6 +40,34 @@ LANGUAGES = ("mn", "en")
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Who gets a digest, in which language, of which checks and agencies, how often."""
+
+    name: str
+    address: str
+    language: str = "mn"
+    checks: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    frequency: str = "daily"
+    weekday: str = "monday"
+    name_officials: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server; the password is named by an environment variable, never written in the file."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = "SMTP_PASSWORD"
+    sender: str = ""
+    reply_to: str = ""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """The configuration, every default filled in and every value checked."""
 
@@ -43,6 +78,9 @@ class Config:
     checks: dict[str, dict[str, Any]]
     digest_dir: str
     languages: tuple[str, ...]
+    unsubscribe: str = ""
+    smtp: SmtpSettings = SmtpSettings()
+    recipients: tuple[Recipient, ...] = ()
     source: str = field(default="(defaults)")
 
 
@@ -66,7 +104,7 @@ def load_config(path: str | None, checks: Mapping[str, type[Check]],
 
 
 def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], source: str = "(defaults)") -> Config:
-    known = {"monitor", "portals", "fetch", "digest", "checks"}
+    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
@@ -81,8 +119,10 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         if fetch[name] < 0:
             raise ConfigError(f"fetch.{name}: must not be negative")
     for lang in digest["languages"]:
-        if lang not in LANGUAGES:
-            raise ConfigError(f"digest.languages: {lang!r} is not one of {', '.join(LANGUAGES)}")
+        _one_of("digest.languages", lang, LANGUAGES)
+    smtp = _section(raw, "smtp", SMTP_DEFAULTS)
+    _one_of("smtp.security", smtp["security"], SECURITY)
+    smtp["sender"] = smtp.pop("from")
     checks_raw = raw.get("checks", {})
     if not isinstance(checks_raw, dict):
         raise ConfigError("checks: expected a table")
@@ -101,8 +141,41 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         checks=check_configs,
         digest_dir=digest["out_dir"],
         languages=tuple(digest["languages"]),
+        unsubscribe=digest["unsubscribe"],
+        smtp=SmtpSettings(**smtp),
+        recipients=_recipients(raw.get("recipients", []), checks),
         source=source,
     )
+
+
+def _recipients(raw: Any, checks: Mapping[str, type[Check]]) -> tuple[Recipient, ...]:
+    """[[recipients]]: each needs an address; names are unique (they name the outbox rows)."""
+    if not isinstance(raw, list):
+        raise ConfigError("recipients: expected an array of tables ([[recipients]])")
+    recipients: list[Recipient] = []
+    for index, entry in enumerate(raw):
+        where = f"recipients[{index}]"
+        table = _section({where: entry}, where, RECIPIENT_DEFAULTS)
+        if "@" not in table["address"]:
+            raise ConfigError(f"{where}.address: expected an email address, got {table['address']!r}")
+        if any(ch in table["address"] + table["name"] for ch in "\r\n"):
+            raise ConfigError(f"{where}: line breaks are not allowed in a name or address")
+        _one_of(f"{where}.language", table["language"], LANGUAGES)
+        _one_of(f"{where}.frequency", table["frequency"], FREQUENCIES)
+        _one_of(f"{where}.weekday", table["weekday"], WEEKDAYS)
+        for name in table["checks"]:
+            _one_of(f"{where}.checks", name, tuple(checks))
+        table["name"] = table["name"] or table["address"]
+        if any(r.name == table["name"] for r in recipients):
+            raise ConfigError(f"{where}.name: {table['name']!r} is used by another recipient")
+        recipients.append(Recipient(**{**table, "checks": tuple(table["checks"]),
+                                       "agencies": tuple(str(a) for a in table["agencies"])}))
+    return tuple(recipients)
+
+
+def _one_of(where: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
 
 
 def _section(raw: Mapping[str, Any], name: str, defaults: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Digests: the figures and findings an NGO reads in the morning, rendered by Jinja2.
 
-This module gathers and orders the data; the templates in report_templates/ only lay it
-out. No rule of compliance is decided here or in a template.
+This module gathers, filters and orders the data for one reader (a `DigestView`); the
+templates in report_templates/ only lay it out, in one language. No rule of compliance is
+decided here or in a template.
 """
 from __future__ import annotations
 
@@ -13,75 +14,185 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from .commitments import COMMITMENTS, RULE_BASIS
+from .config import Recipient
 from .i18n import translate
-from .obligations import Obligation, agency_figures
+from .mongolian import normalize_text
+from .obligations import AgencyFigures, Obligation, agency_figures, ogp_level
 from .store import Store
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "report_templates"
-FORMATS = ("html", "txt")
+FORMATS = {"html": "html", "text": "txt"}
+SCORECARD_AGENCIES = 20
+STILL_BEHIND_SHOWN = 30  # a phone-sized digest; `monitor findings --csv` has them all
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """One reader's digest: language, the checks and agencies followed, and since when 'new' counts.
+
+    `since` is the date of the reader's previous digest; None counts new and caught up against the
+    previous run, as the findings' own states do.
+    """
+
+    language: str = "mn"
+    checks: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    name_officials: bool = False
+    since: date | None = None
+
+    @classmethod
+    def for_recipient(cls, recipient: Recipient, since: date | None) -> DigestView:
+        return cls(recipient.language, recipient.checks, recipient.agencies, recipient.name_officials, since)
+
+    def follows_check(self, check_name: str) -> bool:
+        return not self.checks or check_name in self.checks
+
+    def follows_agency(self, agency_key: str, agency: str) -> bool:
+        wanted = {normalize_text(a) for a in self.agencies}
+        return not wanted or agency_key in wanted or normalize_text(agency) in wanted
 
 
 @dataclass
-class AgencyDigest:
-    """One agency that is behind: its open findings, newest first."""
+class ScorecardRow:
+    """One agency's figures per rule, ranked by open missing findings, then by on-time rate."""
 
     agency: str
     agency_key: str
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    missing: int
+    rules: list[AgencyFigures] = field(default_factory=list)
 
     @property
-    def missing(self) -> int:
-        return sum(1 for f in self.findings if f["status"] == "missing")
+    def worst_rate(self) -> float:
+        rates = [r.on_time_rate for r in self.rules if r.on_time_rate is not None]
+        return min(rates) if rates else 1.0
 
 
-def digest_context(store: Store, as_of: date) -> dict[str, Any]:
-    """Everything the templates show, ordered: agencies by open missing findings, then on-time rate."""
-    open_findings = store.findings(open_only=True)
-    by_agency: dict[str, AgencyDigest] = {}
-    for row in sorted(open_findings, key=lambda r: (r["first_raised_on"], r["due"]), reverse=True):
-        entry = by_agency.setdefault(row["agency_key"], AgencyDigest(row["agency"], row["agency_key"]))
-        entry.findings.append(row)
-    rates = _worst_rates(store.obligations())
-    agencies = sorted(by_agency.values(),
-                      key=lambda a: (-a.missing, rates.get(a.agency_key, 1.0), a.agency))
+def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any]:
+    """Everything the templates show for one reader."""
+    findings = [f for f in store.findings(open_only=True)
+                if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
+    if not view.name_officials:
+        findings = [{**f, "person": None} for f in findings]
+    obligations = [ob for ob in store.obligations()
+                   if view.follows_check(_check_of(ob.rule)) and view.follows_agency(ob.agency_key, ob.agency)]
+    newly = [f for f in findings if _is_new(f, view.since)]
+    newly_keys = {_identity(f) for f in newly}
+    still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
+                   key=lambda f: (f["due"], f["agency"], f["subject"]))
+    caught_up = [f for f in findings if _is_caught_up(f, view.since)]
+    scorecard = _scorecard(obligations, findings)
     return {
         "as_of": as_of.isoformat(),
-        "agencies": agencies,
+        "since": view.since.isoformat() if view.since else None,
+        "lang": view.language,
         "figures": {
-            "agencies_behind": sum(1 for a in agencies if a.missing),
-            "obligations_missing": sum(a.missing for a in agencies),
-            "newly_behind": sum(1 for f in open_findings if f["state"] == "new"),
-            "caught_up": sum(1 for f in open_findings if f["state"] == "resolved"),
+            "agencies_behind": len({f["agency_key"] for f in findings if f["status"] == "missing"}),
+            "obligations_missing": sum(1 for f in findings if f["status"] == "missing"),
+            "newly_behind": len(newly),
+            "caught_up": len(caught_up),
         },
-        "rates": rates,
-        "sources": store.source_history(),
+        "newly_behind": sorted(newly, key=lambda f: (f["first_raised_on"], f["due"]), reverse=True),
+        "still_behind": still[:STILL_BEHIND_SHOWN],
+        "still_behind_more": max(0, len(still) - STILL_BEHIND_SHOWN),
+        "caught_up": caught_up,
+        "scorecard": scorecard[:SCORECARD_AGENCIES],
+        "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),
+        "sources": [s for s in store.source_history() if view.follows_check(s["check_name"])],
+        "coverage": _coverage(obligations),
+        "commitments": _commitments(obligations, view),
+        "basis": RULE_BASIS,
+        "unsubscribe": None,
     }
 
 
-def _worst_rates(obligations: Iterable[Obligation]) -> dict[str, float]:
-    """Per agency key, its lowest on-time rate over the rules that can be rated."""
-    by_key: dict[str, list[float]] = defaultdict(list)
+def _check_of(rule: str) -> str:
+    return rule.split(".", 1)[0]
+
+
+def _identity(finding: dict[str, Any]) -> tuple[str, str, str]:
+    return (finding["rule"], finding["agency_key"], finding["subject"])
+
+
+def _is_new(finding: dict[str, Any], since: date | None) -> bool:
+    if since is None:
+        return finding["state"] == "new"
+    return finding["first_raised_on"] > since.isoformat()
+
+
+def _is_caught_up(finding: dict[str, Any], since: date | None) -> bool:
+    if since is None:
+        return finding["state"] == "resolved"
+    return bool(finding.get("resolved_on")) and finding["resolved_on"] > since.isoformat()
+
+
+def _scorecard(obligations: list[Obligation], findings: list[dict[str, Any]]) -> list[ScorecardRow]:
+    missing: dict[str, int] = defaultdict(int)
+    for f in findings:
+        if f["status"] == "missing":
+            missing[f["agency_key"]] += 1
+    rows: dict[str, ScorecardRow] = {}
     for figures in agency_figures(obligations):
-        if figures.on_time_rate is not None:
-            by_key[figures.agency_key].append(figures.on_time_rate)
-    return {key: min(values) for key, values in by_key.items()}
+        if figures.due == 0:
+            continue
+        row = rows.setdefault(figures.agency_key, ScorecardRow(figures.agency, figures.agency_key,
+                                                               missing[figures.agency_key]))
+        row.rules.append(figures)
+    return sorted(rows.values(), key=lambda r: (-r.missing, r.worst_rate, r.agency))
 
 
-def render_digest(context: dict[str, Any], lang: str, fmt: str) -> str:
+def _coverage(obligations: Iterable[Obligation]) -> list[dict[str, Any]]:
+    """Per rule: obligations that could be judged out of those in scope."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for ob in obligations:
+        totals[ob.rule][1] += 1
+        if ob.status != "unknown":
+            totals[ob.rule][0] += 1
+    return [{"rule": rule, "judged": judged, "in_scope": in_scope}
+            for rule, (judged, in_scope) in sorted(totals.items())]
+
+
+def _commitments(obligations: list[Obligation], view: DigestView) -> list[dict[str, Any]]:
+    """Each commitment's measured completion level beside the level the government claimed."""
+    rows = []
+    for commitment in COMMITMENTS:
+        if not any(view.follows_check(_check_of(rule)) for rule in commitment.rules):
+            continue
+        figures = AgencyFigures("", "", "")
+        for ob in obligations:
+            if ob.rule in commitment.rules:
+                figures.counts[ob.status] += 1
+        rows.append({"number": commitment.number, "claimed": commitment.claimed,
+                     "promise": commitment.promise_mn if view.language == "mn" else commitment.promise_en,
+                     "rate": figures.on_time_rate, "measured": ogp_level(figures.on_time_rate),
+                     "due": figures.due})
+    return rows
+
+
+def render_digest(context: dict[str, Any], fmt: str) -> str:
+    """Render one digest; `fmt` is 'html' or 'text'."""
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    lang = context["lang"]
     env.globals["t"] = lambda key: translate(key, lang)
-    return env.get_template(f"digest.{fmt}").render(lang=lang, **context)
+    return env.get_template(f"digest.{FORMATS[fmt]}").render(**context)
+
+
+def digest_subject(context: dict[str, Any]) -> str:
+    """The email subject: title, date and the headline figure; our own words only, never portal text."""
+    lang = context["lang"]
+    return (f"{translate('title', lang)} {context['as_of']}: "
+            f"{context['figures']['agencies_behind']} {translate('agencies_behind', lang).lower()}")
 
 
 def write_digests(store: Store, as_of: date, out_dir: Path, languages: Iterable[str]) -> list[Path]:
-    """Write the digest in every language and format; returns the paths written."""
-    context = digest_context(store, as_of)
+    """Write the whole digest (every check and agency) in every language and format."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for lang in languages:
-        for fmt in FORMATS:
-            path = out_dir / f"digest-{as_of.isoformat()}.{lang}.{fmt}"
-            path.write_text(render_digest(context, lang, fmt), encoding="utf-8")
+        context = digest_context(store, as_of, DigestView(language=lang))
+        for fmt, suffix in FORMATS.items():
+            path = out_dir / f"digest-{as_of.isoformat()}.{lang}.{suffix}"
+            path.write_text(render_digest(context, fmt), encoding="utf-8")
             written.append(path)
     return written

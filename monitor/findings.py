@@ -34,6 +34,8 @@ def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligati
         unread = ob is None and any_source_failed or ob is not None and ob.status == "unknown"
         if ob is not None and ob.status in FINDING_STATUSES:
             row.update(_from_obligation(ob), state=_state(previous, ob.status), rechecked=1, is_open=1)
+            if row["state"] == "resolved":
+                row["resolved_on"] = day
         elif unread and previous is not None:
             if row.get("judged_on", "") < day or not row.get("is_open"):
                 row["status"] = previous
@@ -56,7 +58,8 @@ def _state(previous: str | None, status: str) -> str:
 def _from_obligation(ob: Obligation) -> dict[str, Any]:
     return {"agency": ob.agency, "status": ob.status, "due": ob.due.isoformat(),
             "published": ob.published.isoformat() if ob.published else None,
-            "days_late": ob.days_late, "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url}
+            "days_late": ob.days_late, "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url,
+            "person": ob.person}
 
 
 def finding_json(row: dict[str, Any]) -> dict[str, Any]:

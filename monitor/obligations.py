@@ -24,6 +24,7 @@ class Obligation:
     days_late: int | None = None
     days_overdue: int | None = None
     evidence_url: str | None = None
+    person: str | None = None  # personal data: shown only to recipients allowed to see names
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -42,6 +43,7 @@ def judge(
     readable: bool = True,
     baseline: bool = False,
     evidence_url: str | None = None,
+    person: str | None = None,
 ) -> Obligation:
     """Status of one obligation as of `as_of`.
 
@@ -51,7 +53,7 @@ def judge(
     if published is not None and published > as_of:
         published = None
     common = dict(rule=rule, agency=agency, agency_key=str(agency_key), subject=str(subject),
-                  due=due, evidence_url=evidence_url)
+                  due=due, evidence_url=evidence_url, person=person)
     if not readable:
         return Obligation(status="unknown", published=published, **common)
     if baseline:

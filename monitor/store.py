@@ -6,6 +6,7 @@
 - obligations: the latest judgement of every obligation of each check
 - findings: every late or missing obligation ever raised, with its new/ongoing/resolved state
 - notes: data notes (an unknown status code, an unreadable month) per run
+- outbox: every digest for every recipient and period, queued until sent, sent exactly once
 """
 from __future__ import annotations
 
@@ -64,7 +65,19 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["check_name", "is_open"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    """Digests by email: the outbox, the day a finding was resolved, and the person an obligation names."""
+    db["outbox"].create({"id": int, "recipient": str, "address": str, "period": str, "as_of": str,
+                         "language": str, "subject": str, "body_text": str, "body_html": str,
+                         "status": str, "attempts": int, "last_error": str, "queued_at": str,
+                         "sent_at": str}, pk="id")
+    db["outbox"].create_index(["recipient", "period"], unique=True)
+    db["findings"].add_column("resolved_on", str)
+    db["findings"].add_column("person", str)
+    db["obligations"].add_column("person", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
 
 
 def _iso(day: date | None) -> str | None:
@@ -212,7 +225,7 @@ class Store:
                  "subject": ob.subject, "agency": ob.agency, "due": _iso(ob.due), "status": ob.status,
                  "published": _iso(ob.published), "days_late": ob.days_late,
                  "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url,
-                 "as_of": as_of.isoformat()} for ob in obligations]
+                 "person": ob.person, "as_of": as_of.isoformat()} for ob in obligations]
         with self.db.conn:
             self.db.execute("delete from obligations where check_name = ?", [check_name])
             self.db["obligations"].insert_all(rows, replace=True)
@@ -225,7 +238,7 @@ class Store:
                            due=date.fromisoformat(r["due"]), status=r["status"],
                            published=date.fromisoformat(r["published"]) if r["published"] else None,
                            days_late=r["days_late"], days_overdue=r["days_overdue"],
-                           evidence_url=r["evidence_url"]) for r in rows]
+                           evidence_url=r["evidence_url"], person=r["person"]) for r in rows]
 
     def findings(self, check_name: str | None = None, *, open_only: bool = True) -> list[dict[str, Any]]:
         clauses, args = [], []
@@ -241,6 +254,37 @@ class Store:
     def save_findings(self, rows: list[dict[str, Any]]) -> None:
         with self.db.conn:
             self.db["findings"].upsert_all(rows, pk=("rule", "agency_key", "subject"))
+
+    # the outbox
+
+    def enqueue(self, row: dict[str, Any]) -> bool:
+        """Queue a digest unless one for this recipient and period exists already; True when queued."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                """insert or ignore into outbox (recipient, address, period, as_of, language, subject,
+                   body_text, body_html, status, attempts, queued_at)
+                   values (:recipient, :address, :period, :as_of, :language, :subject, :body_text,
+                   :body_html, 'queued', 0, :queued_at)""", {**row, "queued_at": _now()})
+        return cursor.rowcount == 1
+
+    def queued(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from outbox where status = 'queued' order by id"))
+
+    def mark_sent(self, outbox_id: int) -> None:
+        with self.db.conn:
+            self.db.execute("update outbox set status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                            "last_error = null where id = ?", [_now(), outbox_id])
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        with self.db.conn:
+            self.db.execute("update outbox set attempts = attempts + 1, last_error = ? where id = ?",
+                            [error, outbox_id])
+
+    def last_digest_date(self, recipient: str, before: date) -> date | None:
+        """The run date of the recipient's previous digest: what 'since the last digest' counts from."""
+        row = self.db.execute("select max(as_of) from outbox where recipient = ? and as_of < ?",
+                              [recipient, before.isoformat()]).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
 
 
 def _now() -> str:

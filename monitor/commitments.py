@@ -1,0 +1,51 @@
+"""The OGP commitments the monitor measures (shared/ogp-commitments.md), and each rule's legal basis."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One commitment of the National Action Plan 2014–2016, with the level the government claimed."""
+
+    number: str
+    promise_mn: str
+    promise_en: str
+    claimed: str
+    rules: tuple[str, ...]
+
+
+COMMITMENTS = (
+    Commitment("3.3.1.3",
+               "Шилэн данс: төсвийн гүйцэтгэлийг сар бүр дараа сарын 10-ны дотор нийтлэх",
+               "Glass Account: budget performance posted within 10 days of each month",
+               "completed", ("budget.monthly_report", "budget.mof_consolidated")),
+    Commitment("3.3.1.8",
+               "80 сая төгрөгөөс дээш төсөвт худалдан авалтын гэрээг ил болгох",
+               "Disclose budget-funded procurement contracts above 80 million MNT",
+               "completed", ("tender.result_published", "tender.contract_published")),
+    Commitment("3.3.3.4",
+               "Татвар, гааль, ашигт малтмалын газрын албан тушаалтны хөрөнгө орлогын мэдүүлгийг нийтлэх",
+               "Publish the asset declarations of tax, customs and mineral-resources officials",
+               "completed", ("declarations.published",)),
+    Commitment("3.3.3.6",
+               "Хуулийн төсөл, эрх зүйн актыг олон нийтэд цаг тухайд нь хүргэх",
+               "Deliver draft laws and acts to the public in due time",
+               "not legible in the report",
+               ("legal.act_published", "legal.effective_before_published", "legal.draft_comment_period")),
+)
+
+RULE_BASIS = {
+    "tender.result_published": "OGP 3.3.1.8; tender.gov.mn results",
+    "tender.contract_published": "OGP 3.3.1.8; contracts above 80,000,000 MNT",
+    "budget.monthly_report": "Glass Account Law (2014), Government Resolution 384 (2014); OGP 3.3.1.3",
+    "budget.mof_consolidated": "Glass Account Law (2014); OGP 3.3.1.3; PEFA PI-28",
+    "declarations.published": "OGP 3.3.3.4; xacxom.iaac.mn",
+    "legal.act_published": "OGP 3.3.3.6; legalinfo.mn",
+    "legal.effective_before_published": "OGP 3.3.3.6; legalinfo.mn",
+    "legal.draft_comment_period": "OGP 3.3.3.6; d.parliament.mn",
+}
+
+
+def commitment_of(rule: str) -> Commitment | None:
+    return next((c for c in COMMITMENTS if rule in c.rules), None)

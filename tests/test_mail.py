@@ -1,0 +1,129 @@
+"""Digests by email, against a real SMTP server on loopback: content, filters, exactly once."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+
+from monitor import cli
+from monitor.demo.server import DemoPortal
+from monitor.demo.tender_world import build_tender_world, tender_routes
+from monitor.store import Store
+
+from smtp_server import Inbox, SmtpServer, free_port
+
+AS_OF = date(2026, 11, 30)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_tender_world(AS_OF, seed=5, agencies=12, invitations=80)
+
+
+@pytest.fixture
+def portal(world, monkeypatch):
+    monkeypatch.setenv("TENDER_OPENDATA_TOKEN", "t")
+    with DemoPortal(tender_routes(world, token="t")) as portal:
+        yield portal
+
+
+def write_config(tmp_path, portal_url: str, smtp_port: int, recipients: str) -> str:
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[monitor]\ndb = "{tmp_path / "m.db"}"\n'
+        f'[portals]\ntender_opendata = "{portal_url}"\ntender = "{portal_url}"\n'
+        '[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n'
+        f'[digest]\nout_dir = "{tmp_path / "out"}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nfrom = "monitor@example.mn"\n'
+        'reply_to = "desk@example.mn"\ntimeout = 5.0\n' + recipients, encoding="utf-8")
+    return str(path)
+
+
+def monitor(*args: str) -> int:
+    return cli.main(list(args), stdout=io.StringIO())
+
+
+TWO_RECIPIENTS = """
+[[recipients]]
+name = "ngo-mn"
+address = "mn@ngo.example"
+language = "mn"
+
+[[recipients]]
+name = "journalist"
+address = "en@press.example"
+language = "en"
+checks = ["tender"]
+agencies = ["{agency_key}"]
+"""
+
+
+def parts(message) -> dict[str, str]:
+    return {part.get_content_type(): part.get_content() for part in message.walk()
+            if part.get_content_type() in ("text/plain", "text/html")}
+
+
+def test_each_recipient_gets_their_digest_once_in_their_language(world, portal, tmp_path):
+    followed = max(world.agencies, key=lambda a: sum(1 for t in world.tenders if t.agency == a))
+    inbox = Inbox()
+    with SmtpServer(inbox) as server:
+        config = write_config(tmp_path, portal.url, server.port,
+                              TWO_RECIPIENTS.format(agency_key=followed.client_id))
+        assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
+        assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
+    assert sorted(rcpt for _, rcpts in inbox.envelopes for rcpt in rcpts) == ["en@press.example", "mn@ngo.example"]
+    by_address = {m["To"]: m for m in inbox.messages}
+    mongolian, english = by_address["mn@ngo.example"], by_address["en@press.example"]
+    for message in (mongolian, english):
+        assert message.get_content_type() == "multipart/alternative"
+        assert set(parts(message)) == {"text/plain", "text/html"}
+        assert message["List-Unsubscribe"] == "<mailto:desk@example.mn?subject=unsubscribe>"
+        assert message["Reply-To"] == "desk@example.mn"
+    assert "Хоцорсон байгууллага" in parts(mongolian)["text/plain"]
+    assert "Agencies behind" in parts(english)["text/plain"]
+    assert "To stop receiving this digest, write to: mailto:desk@example.mn" in parts(english)["text/plain"]
+    others = {a.name.strip() for a in world.agencies if a != followed}
+    english_text = parts(english)["text/plain"]
+    assert followed.name.strip() in english_text
+    assert not [name for name in others if name in english_text]
+    assert any(name in parts(mongolian)["text/plain"] for name in others)
+
+
+def test_a_refused_send_stays_queued_and_goes_out_once_later(portal, tmp_path):
+    inbox = Inbox(refuse=1)
+    recipient = '[[recipients]]\nname = "ngo"\naddress = "ngo@example.mn"\n'
+    with SmtpServer(inbox) as server:
+        config = write_config(tmp_path, portal.url, server.port, recipient)
+        assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
+        assert inbox.messages == []
+        [row] = Store(tmp_path / "m.db").queued()
+        assert row["attempts"] == 1 and row["last_error"].startswith("SMTP 451")
+        assert monitor("--config", config, "send") == 0
+        assert monitor("--config", config, "send") == 0
+        assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
+    assert len(inbox.messages) == 1
+    assert Store(tmp_path / "m.db").queued() == []
+
+
+def test_a_server_that_is_down_keeps_the_digest_until_it_returns(portal, tmp_path):
+    port = free_port()
+    recipient = '[[recipients]]\nname = "ngo"\naddress = "ngo@example.mn"\n'
+    config = write_config(tmp_path, portal.url, port, recipient)
+    assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
+    assert monitor("--config", config, "send") == 1
+    inbox = Inbox()
+    with SmtpServer(inbox, port=port):
+        assert monitor("--config", config, "send") == 0
+    assert len(inbox.messages) == 1
+
+
+def test_a_weekly_recipient_gets_one_digest_a_week(portal, tmp_path):
+    inbox = Inbox()
+    recipient = '[[recipients]]\nname = "weekly"\naddress = "w@example.mn"\nfrequency = "weekly"\nweekday = "tuesday"\n'
+    with SmtpServer(inbox) as server:
+        config = write_config(tmp_path, portal.url, server.port, recipient)
+        for day in ("2026-11-30", "2026-12-01", "2026-12-02", "2026-12-07", "2026-12-08"):
+            monitor("--config", config, "run", "--only", "tender", "--as-of", day)
+    assert len(inbox.messages) == 2
+    assert "2026-12-01" in inbox.messages[0]["Subject"] and "2026-12-08" in inbox.messages[1]["Subject"]
