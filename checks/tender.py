@@ -62,29 +62,55 @@ class TenderCheck(Check):
                         raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
                     raise
                 fresh = [item for item in items if item["number"] not in seen]
+                if items and not fresh and len(seen) < total:
+                    raise LayoutChanged(f"invitations API repeats itself on page {page} "
+                                        f"({len(seen)} of {total} read for {year})")
                 seen.update((item["number"], item) for item in fresh)
-                if not fresh or len(seen) >= total:
-                    break  # the end, or a page of records already seen (they shift while we page)
+                if not items or len(seen) >= total:
+                    break
             for item in seen.values():
                 if item["doc_status"] not in KNOWN_STATUSES:
                     ctx.notes.add(INVITATIONS, f"unknown docStatusCode {item['doc_status']!r} on {item['number']}")
+                if item.get("unreadable"):
+                    ctx.notes.add(INVITATIONS, f"{item['number']}: {item['unreadable']}")
             ctx.save("tender.invitation", seen.items())
 
     def _collect_results(self, ctx: CollectContext) -> None:
-        for year, rows in self._listing(ctx, "result", parse_results_page):
-            ctx.save("tender.result", ((row["number"], {**row, "year": year}) for row in rows))
+        self._collect_listing(ctx, RESULTS, "result", parse_results_page, "tender.result", "notice_date")
 
     def _collect_contracts(self, ctx: CollectContext) -> None:
-        for year, rows in self._listing(ctx, "contract", parse_contracts_page):
-            ctx.save("tender.contract", ((row["number"], {**row, "year": year}) for row in rows))
+        self._collect_listing(ctx, CONTRACTS, "contract", parse_contracts_page, "tender.contract", "published")
 
-    def _listing(self, ctx: CollectContext, path: str, parse: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Page one HTML listing per year until a page comes back empty."""
+    def _collect_listing(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str,
+                         date_field: str) -> None:
+        """Store a listing's rows by invitation number; where a number repeats, the earliest date counts."""
+        rows: dict[str, dict[str, Any]] = {}
+        for year, page_rows in self._listing(ctx, path, parse, kind):
+            for row in page_rows:
+                if row.get("unreadable"):
+                    ctx.notes.add(source, f"{row['number']}: {row['unreadable']}")
+                earlier = rows.get(row["number"])
+                if earlier is None or _earlier(row[date_field], earlier[date_field]):
+                    rows[row["number"]] = {**row, "year": year}
+        ctx.save(kind, rows.items())
+
+    def _listing(self, ctx: CollectContext, path: str, parse: Any,
+                 kind: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """Page one HTML listing per year until a page comes back empty.
+
+        An empty first page for a year whose rows were stored before is not believed: listings
+        only grow, so it is a broken portal, and the source fails instead of looking empty.
+        """
         url = f"{ctx.portals['tender']}/mn/{path}/"
+        stored = ctx.records(kind).values()
         for year in _years(ctx.config, ctx.as_of):
             previous: list[dict[str, Any]] | None = None
             for page in range(1, MAX_PAGES + 1):
-                rows = parse(ctx.fetcher.get(url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page}).body)
+                rows = parse(ctx.fetcher.get(url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page}).text())
+                if not rows and page == 1:
+                    known = sum(1 for r in stored if r.data.get("year") == year)
+                    if known:
+                        raise LayoutChanged(f"/mn/{path}/?year={year} is empty where {known} rows were seen before")
                 if not rows:
                     break
                 if rows == previous:
@@ -101,7 +127,7 @@ class TenderCheck(Check):
         for detail_id in wanted:
             url = f"{ctx.portals['tender']}/mn/result/detail/{detail_id}"
             try:
-                detail = parse_result_detail(ctx.fetcher.get(url).body)
+                detail = parse_result_detail(ctx.fetcher.get(url).text())
             except FetchError as exc:
                 if not exc.is_permanent:
                     raise
@@ -147,8 +173,11 @@ class TenderCheck(Check):
         contracts = ctx.records("tender.contract")
         threshold = Decimal(ctx.config["contract_threshold_mnt"])
         tender = ctx.portals["tender"]
+        years = set(_years(ctx.config, ctx.as_of))
         for number, result in results.items():
             data = result.data
+            if data["year"] not in years:
+                continue  # its contracts listing is no longer read
             if data.get("notice_date") and date.fromisoformat(data["notice_date"]) > ctx.as_of:
                 continue  # not yet published on the run's date
             detail = details.get(data["detail_id"]) if data.get("detail_id") else None
@@ -164,11 +193,13 @@ class TenderCheck(Check):
             invitation = invitations.get(number)
             agency_key = (invitation.data["client_id"] if invitation and invitation.data["client_id"]
                           else data["agency"])
+            key_unread = invitation is None and not ctx.readable(INVITATIONS)
             document = contract.data.get("document") if contract else None
             evidence = (f"{tender}{document}" if document and document.startswith("/")
                         else document or f"{tender}/mn/contract/?year={data['year']}")
             yield ctx.judge(
-                depends_on=(RESULTS, CONTRACTS), known=not detail_unread, rule="tender.contract_published",
+                depends_on=(RESULTS, CONTRACTS), known=not (detail_unread or key_unread),
+                rule="tender.contract_published",
                 agency=data["agency"], agency_key=agency_key, subject=number,
                 due=ctx.calendar.days_after(notice, ctx.config["contract_due_days"]),
                 published=published, baseline=baseline, evidence_url=evidence)
@@ -187,6 +218,10 @@ def _published(ctx: EvaluateContext, record: Record | None, field: str, source: 
     if ctx.is_baseline(record, source):
         return None, True
     return record.first_seen, False
+
+
+def _earlier(day: str | None, than: str | None) -> bool:
+    return day is not None and (than is None or day < than)
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -44,6 +44,8 @@ def _invitation(item: Any) -> dict[str, Any]:
     if not isinstance(item, dict) or not item.get("invitationNumber"):
         raise LayoutChanged("invitation without invitationNumber")
     open_date = _date_or_none(item.get("openDate"))
+    unreadable = (f"unreadable openDate {item.get('openDate')!r}"
+                  if normalize_text(item.get("openDate")) and open_date is None else None)
     client_id = item.get("clientId")
     return {
         "number": invitation_number(item["invitationNumber"]),
@@ -55,6 +57,7 @@ def _invitation(item: Any) -> dict[str, Any]:
         "agency": normalize_text(item.get("budgetEntityName")),
         "client_id": str(client_id).strip() if client_id not in (None, "") else None,
         "total_budget": item.get("totalBudget"),
+        "unreadable": unreadable,
     }
 
 
@@ -66,13 +69,15 @@ def parse_results_page(html: bytes | str) -> list[dict[str, Any]]:
         link = cells[2].find("a")
         href = link.get("href", "") if isinstance(link, Tag) else ""
         detail = re.search(r"/result/detail/(\d+)", href)
-        notice_text = cells[2].get_text(" ", strip=True)
+        notice_text = _text_after(link) if isinstance(link, Tag) else cells[2].get_text(" ", strip=True)
+        notice = _date_in(notice_text)
         results.append({
             "number": invitation_number(cells[0].get_text()),
             "tender_code": normalize_text(cells[1].get_text()),
             "tender_name": normalize_text(link.get_text()) if isinstance(link, Tag) else "",
             "detail_id": detail[1] if detail else None,
-            "notice_date": _iso(_date_in(notice_text)),
+            "notice_date": _iso(notice),
+            "unreadable": f"unreadable notice date {notice_text!r}" if notice_text and not notice else None,
             "agency": normalize_text(cells[3].get_text()),
             "budget": _amount_text(cells[4].get_text()),
         })
@@ -98,8 +103,10 @@ def parse_result_detail(html: bytes | str) -> dict[str, Any]:
             "price": _amount_text(cells[2].get_text()),
             "status": normalize_text(cells[3].get_text()),
         })
-    selected = [b["price"] for b in bidders if b["status"] == SELECTED and b["price"] is not None]
-    awarded = sum(parse_amount(price) for price in selected) if selected else None
+    selected = [b for b in bidders if b["status"] == SELECTED]
+    if any(b["price"] is None for b in selected):
+        raise LayoutChanged("a selected bidder's price cannot be read")
+    awarded = sum(parse_amount(b["price"]) for b in selected) if selected else None
     return {"procedure": _labelled(soup, "Тендер шалгаруулалтын төрөл:"), "bidders": bidders,
             "awarded": str(awarded) if awarded is not None else None}
 
@@ -109,13 +116,16 @@ def parse_contracts_page(html: bytes | str) -> list[dict[str, Any]]:
     contracts = []
     for cells in _table_rows(html, "contract-table", min_cells=6):
         link = cells[6].find("a") if len(cells) > 6 else None
+        published = _date_in(cells[5].get_text())
         contracts.append({
             "number": invitation_number(cells[0].get_text()),
             "contract_number": normalize_text(cells[1].get_text()),
             "supplier": normalize_text(cells[2].get_text()),
             "amount": _amount_text(cells[3].get_text()),
             "signed": _iso(_date_in(cells[4].get_text())),
-            "published": _iso(_date_in(cells[5].get_text())),
+            "published": _iso(published),
+            "unreadable": (f"unreadable publication date {cells[5].get_text(strip=True)!r}"
+                           if cells[5].get_text(strip=True) and not published else None),
             "document": link.get("href") if isinstance(link, Tag) else None,
         })
     return contracts
@@ -136,6 +146,12 @@ def _table_rows(html: bytes | str, container_id: str, min_cells: int) -> list[li
             raise LayoutChanged(f"#{container_id} row with {len(cells)} cells, expected {min_cells}")
         rows.append(cells)
     return rows
+
+
+def _text_after(link: Tag) -> str:
+    """The text that follows a link in its cell: where the results listing writes the notice date."""
+    return normalize_text(" ".join(str(node.get_text() if isinstance(node, Tag) else node)
+                                   for node in link.next_siblings))
 
 
 def _labelled(soup: BeautifulSoup, label: str) -> str | None:

@@ -24,7 +24,7 @@ from .store import Store
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "report_templates"
 FORMATS = {"html": "html", "text": "txt"}
 SCORECARD_AGENCIES = 20
-STILL_BEHIND_SHOWN = 30  # a phone-sized digest; `monitor findings --csv` has them all
+STILL_BEHIND_SHOWN = 15  # a phone-sized digest; `monitor findings --csv` has them all
 
 
 @dataclass(frozen=True)

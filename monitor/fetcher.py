@@ -14,12 +14,14 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from .errors import FetchError, LayoutChanged
 
-USER_AGENT = "disclosure-monitor/0.1 (+https://github.com/; oversight of Mongolian public disclosure)"
+USER_AGENT = "disclosure-monitor/0.1 (civic oversight of Mongolian public disclosure; python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+BODY_TIMEOUT_FACTOR = 4  # a body trickling in for longer than 4 timeouts counts as timed out
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,13 @@ class Page:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
+        """The body decoded by its declared charset (UTF-8 when none): a wrongly encoded page fails
+        loudly, because garbled Cyrillic would silently stop invitation numbers from matching."""
+        charset = _charset(self.headers.get("Content-Type", "")) or "utf-8"
+        try:
+            return self.body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            raise LayoutChanged(f"body is not valid {charset}: {self.url}") from None
 
     def json(self) -> Any:
         try:
@@ -107,16 +115,15 @@ class Fetcher:
                 attempts += 1
                 try:
                     page = self._send_following_redirects(method, url, **kwargs)
-                except (requests.Timeout, requests.ConnectionError) as exc:
-                    reason = "timed out" if isinstance(exc, requests.Timeout) else "unreachable"
+                except requests.RequestException as exc:
                     if attempts > self.settings.retries:
-                        raise FetchError(f"{reason} after {attempts} tries: {url}") from None
+                        raise FetchError(f"{_failure(exc)} after {_tries(attempts)}: {url}") from None
                     self.sleep(self._backoff(attempts))
                     continue
                 status, body = page.status, page.body
                 if page.status in RETRY_STATUSES:
                     if attempts > self.settings.retries:
-                        raise FetchError(f"HTTP {page.status} after {attempts} tries: {page.url}", page.status)
+                        raise FetchError(f"HTTP {page.status} after {_tries(attempts)}: {page.url}", page.status)
                     self.sleep(self._retry_wait(page, attempts))
                     continue
                 if page.status >= 400:
@@ -144,7 +151,7 @@ class Fetcher:
                     kwargs = {k: v for k, v in kwargs.items() if k == "headers"} if method == "GET" else kwargs
                     continue
                 return Page(response.url, response.status_code, self._read_capped(response),
-                            dict(response.headers))
+                            CaseInsensitiveDict(response.headers))
         raise FetchError(f"more than {MAX_REDIRECTS} redirects: {url}")
 
     def _check_host(self, url: str) -> None:
@@ -165,11 +172,13 @@ class Fetcher:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
             raise FetchError(f"response larger than {self.settings.max_bytes} bytes: {response.url}")
-        chunks, size = [], 0
+        chunks, size, started = [], 0, self.clock()
         for chunk in response.iter_content(chunk_size=65536):
             size += len(chunk)
             if size > self.settings.max_bytes:
                 raise FetchError(f"response larger than {self.settings.max_bytes} bytes: {response.url}")
+            if self.clock() - started > self.settings.timeout * BODY_TIMEOUT_FACTOR:
+                raise requests.Timeout(f"body still arriving after {self.settings.timeout * BODY_TIMEOUT_FACTOR:.0f} s")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -195,6 +204,26 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return when.timestamp() - time.time()
+
+
+def _tries(attempts: int) -> str:
+    return "1 try" if attempts == 1 else f"{attempts} tries"
+
+
+def _failure(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "unreachable"
+    return f"broken answer ({type(exc).__name__})"
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip('"').lower()
+    return None
 
 
 def _full_url(url: str, params: Mapping[str, Any] | None) -> str:

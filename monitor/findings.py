@@ -15,7 +15,7 @@ Identity = tuple[str, str, str]
 
 
 def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligation],
-                    stored: Iterable[dict[str, Any]], any_source_failed: bool) -> list[dict[str, Any]]:
+                    stored: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The finding rows to store after judging `obligations`; rows with is_open=1 are this run's findings."""
     day = as_of.isoformat()
     by_identity = {ob.identity: ob for ob in obligations}
@@ -31,15 +31,12 @@ def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligati
             row["previous_status"] = row["status"] if row.get("is_open") else None
             row["previous_judged_on"] = row.get("judged_on")
         previous = row.get("previous_status")
-        unread = ob is None and any_source_failed or ob is not None and ob.status == "unknown"
         if ob is not None and ob.status in FINDING_STATUSES:
             row.update(_from_obligation(ob), state=_state(previous, ob.status), rechecked=1, is_open=1)
             if row["state"] == "resolved":
                 row["resolved_on"] = day
-        elif unread and previous is not None:
-            if row.get("judged_on", "") < day or not row.get("is_open"):
-                row["status"] = previous
-            row.update(state="ongoing", rechecked=0, is_open=1)
+        elif ob is not None and ob.status == "unknown" and row.get("is_open"):
+            row.update(state="ongoing", rechecked=0)  # kept exactly as last judged
         else:
             row.update(is_open=0, state=None, rechecked=1)
         row["judged_on"] = day

@@ -87,20 +87,20 @@ class Runner:
 
     def run(self, names: list[str], as_of: date, command: str) -> list[CheckResult]:
         run_id = self.store.start_run(as_of, command)
+        fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
+                          self.config.fetch)
         results: list[CheckResult] = []
         try:
             for name in names:
-                results.append(self.run_check(run_id, self.checks[name](), as_of))
+                results.append(self.run_check(run_id, self.checks[name](), as_of, fetcher))
         finally:
             ok = all(result.ok for result in results)
             self.store.finish_run(run_id, EXIT_OK if ok else EXIT_SOURCE_FAILED)
         return results
 
-    def run_check(self, run_id: int, check: Check, as_of: date) -> CheckResult:
+    def run_check(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher) -> CheckResult:
         config = self.config.checks[check.name]
         notes = Notes()
-        fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
-                          self.config.fetch)
         collect = CollectContext(as_of, config, self.config.portals, fetcher, self.store, notes, self.environ)
         failed: dict[str, str] = {}
         for source in check.sources:
@@ -115,7 +115,7 @@ class Runner:
         self.store.replace_obligations(check.name, as_of, obligations)
         stored = [row for row in self.store.findings(check.name, open_only=False)
                   if row["is_open"] or row["judged_on"] == as_of.isoformat()]
-        rows = update_findings(check.name, as_of, obligations, stored, bool(failed))
+        rows = update_findings(check.name, as_of, obligations, stored)
         self.store.save_findings(rows)
         self.store.save_notes(run_id, check.name, notes.items)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]

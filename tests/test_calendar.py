@@ -1,7 +1,7 @@
 """monitor/calendar.py: Ulaanbaatar days, non-working days and due dates (rules.md section 1)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 

@@ -114,7 +114,7 @@ def test_gives_up_after_retries(rsps, fake, records):
 
 def test_gives_up_at_once_with_no_retries(rsps, fake, records):
     rsps.add(responses.GET, URL, status=503)
-    with pytest.raises(FetchError, match=r"^HTTP 503 after 1 tries"):
+    with pytest.raises(FetchError, match=r"^HTTP 503 after 1 try:"):
         make(fake, records, retries=0).get(URL)
     assert len(rsps.calls) == 1
     assert fake.sleeps == []

@@ -33,10 +33,10 @@ class Life:
     def __init__(self, path):
         self.store = Store(path)
 
-    def run(self, as_of, obligations, failed=False):
+    def run(self, as_of, obligations):
         stored = [row for row in self.store.findings("tender", open_only=False)
                   if row["is_open"] or row["judged_on"] == as_of.isoformat()]
-        rows = update_findings("tender", as_of, obligations, stored, failed)
+        rows = update_findings("tender", as_of, obligations, stored)
         self.store.save_findings(rows)
         return {(r["rule"], r["agency_key"], r["subject"]): r for r in rows}
 
@@ -123,7 +123,7 @@ def test_same_day_rerun_does_not_double_a_finding(life):
 
 def test_source_failure_carries_open_finding_as_last_judged(life):
     life.run(D1, [ob(D1)])
-    rows = life.run(D2, [ob(D2, readable=False)], failed=True)
+    rows = life.run(D2, [ob(D2, readable=False)])
     row = rows[IDENTITY]
     assert row["is_open"] == 1
     assert row["status"] == "missing"
@@ -138,35 +138,36 @@ def test_source_failure_carries_open_finding_as_last_judged(life):
 
 def test_source_failure_carries_a_late_finding_as_late(life):
     life.run(D1, [ob(D1, published=date(2026, 10, 20))])
-    rows = life.run(D2, [ob(D2, published=date(2026, 10, 20), readable=False)], failed=True)
+    rows = life.run(D2, [ob(D2, published=date(2026, 10, 20), readable=False)])
     out = life.open_json(rows)[0]
     assert (out["status"], out["state"], out["rechecked"], out["days_late"]) == ("late", "ongoing", False, 6)
 
 
-def test_source_failure_carries_a_finding_whose_obligation_was_not_produced(life):
+def test_only_an_unknown_obligation_carries_a_finding_one_not_produced_closes(life):
+    """A check judges every stored item (unknown when unread); an obligation it no longer produces
+    has left scope, whatever else failed, and its finding closes (rules.md s.4: 'that depends on it')."""
     life.run(D1, [ob(D1)])
-    rows = life.run(D2, [], failed=True)
-    out = life.open_json(rows)[0]
-    assert (out["status"], out["state"], out["rechecked"]) == ("missing", "ongoing", False)
+    rows = life.run(D2, [])
+    assert life.open_json(rows) == [] and rows[IDENTITY]["is_open"] == 0
 
 
 def test_finding_carried_over_two_failing_days_stays_missing(life):
     life.run(D1, [ob(D1)])
-    life.run(D2, [ob(D2, readable=False)], failed=True)
-    rows = life.run(D3, [ob(D3, readable=False)], failed=True)
+    life.run(D2, [ob(D2, readable=False)])
+    rows = life.run(D3, [ob(D3, readable=False)])
     assert (rows[IDENTITY]["status"], rows[IDENTITY]["state"], rows[IDENTITY]["rechecked"]) == ("missing", "ongoing", 0)
 
 
 def test_same_day_rerun_of_a_failing_run_repeats_it(life):
     life.run(D1, [ob(D1)])
-    first = life.open_json(life.run(D2, [ob(D2, readable=False)], failed=True))
-    again = life.open_json(life.run(D2, [ob(D2, readable=False)], failed=True))
+    first = life.open_json(life.run(D2, [ob(D2, readable=False)]))
+    again = life.open_json(life.run(D2, [ob(D2, readable=False)]))
     assert again == first
 
 
 def test_rechecked_again_after_the_source_is_back(life):
     life.run(D1, [ob(D1)])
-    life.run(D2, [ob(D2, readable=False)], failed=True)
+    life.run(D2, [ob(D2, readable=False)])
     rows = life.run(D3, [ob(D3)])
     assert (rows[IDENTITY]["state"], rows[IDENTITY]["rechecked"]) == ("ongoing", 1)
     assert rows[IDENTITY]["days_overdue"] == (D3 - DUE).days
@@ -174,18 +175,14 @@ def test_rechecked_again_after_the_source_is_back(life):
 
 def test_missing_then_failure_then_late_is_resolved(life):
     life.run(D1, [ob(D1)])
-    life.run(D2, [ob(D2, readable=False)], failed=True)
+    life.run(D2, [ob(D2, readable=False)])
     rows = life.run(D3, [ob(D3, published=D3)])
     assert (rows[IDENTITY]["status"], rows[IDENTITY]["state"]) == ("late", "resolved")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "findings.py: a same-day re-run whose source fails closes a finding raised by the day's first run "
-    "(previous_status is None, so the `unread and previous is not None` branch is skipped and is_open=0); "
-    "rules.md s.2/s.4: findings already open stay open, listed as last judged, ongoing, rechecked false"))
 def test_failing_same_day_rerun_keeps_a_finding_raised_that_day(life):
     life.run(D1, [ob(D1)])
-    rows = life.run(D1, [ob(D1, readable=False)], failed=True)
+    rows = life.run(D1, [ob(D1, readable=False)])
     row = rows[IDENTITY]
     assert row["is_open"] == 1
     assert row["status"] == "missing"
@@ -194,7 +191,7 @@ def test_failing_same_day_rerun_keeps_a_finding_raised_that_day(life):
 
 
 def test_no_new_finding_from_unknown(life):
-    rows = life.run(D1, [ob(D1, readable=False)], failed=True)
+    rows = life.run(D1, [ob(D1, readable=False)])
     assert IDENTITY not in rows
     assert life.store.findings("tender", open_only=False) == []
 
@@ -216,7 +213,7 @@ def test_finding_whose_obligation_becomes_met_is_no_longer_open(life):
 
 def test_finding_out_of_scope_without_failure_is_closed(life):
     life.run(D1, [ob(D1)])
-    rows = life.run(D2, [], failed=False)
+    rows = life.run(D2, [])
     assert rows[IDENTITY]["is_open"] == 0
 
 

@@ -27,7 +27,7 @@ def test_run_writes_digests_naming_the_agencies_behind(tmp_path, monkeypatch):
     silent = [a for a in world.agencies if a.habit == "silent"]
     english = (tmp_path / "out" / f"digest-{AS_OF}.en.html").read_text(encoding="utf-8")
     mongolian = (tmp_path / "out" / f"digest-{AS_OF}.mn.txt").read_text(encoding="utf-8")
-    assert "Agencies that are behind" in english and "Хоцорсон байгууллагууд" in mongolian
+    assert "Still behind, oldest first" in english and "Хоцорсон хэвээр" in mongolian
     for agency in silent:
         assert agency.name.strip() in english and agency.name.strip() in mongolian
     assert f"digest written: {tmp_path / 'out'}" in out.getvalue()

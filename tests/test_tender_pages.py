@@ -226,3 +226,20 @@ def test_contracts_page_without_the_table_is_layout_changed(fixture_bytes):
     with pytest.raises(LayoutChanged) as info:
         parse_contracts_page(fixture_bytes("tender_results.html"))
     assert str(info.value) == "layout changed: no #contract-table"
+
+
+def _results_row(name_cell):
+    return ("<div id='tender-result-table'><table><tbody><tr><td>A/1/01/01</td><td>A/1</td>"
+            f"<td>{name_cell}</td><td>Газар</td><td>96,000,000 ₮</td></tr></tbody></table></div>")
+
+
+@pytest.mark.parametrize("name", ["2026.09.01-нээс эхлэх сургалт", "01/09/2026-ны сургалт"])
+def test_notice_date_is_the_date_after_the_link_even_if_the_name_has_a_date(name):
+    [row] = parse_results_page(_results_row(f"<a href='/mn/result/detail/1'>{name}</a> 14/11/2026"))
+    assert row["notice_date"] == "2026-11-14"
+
+
+def test_selected_bidder_with_unreadable_price_is_layout_changed():
+    html = _detail(("A", "50,000,000 ₮", "Шалгарсан"), ("B", "Үнэ нууц", "Шалгарсан"))
+    with pytest.raises(LayoutChanged):
+        parse_result_detail(html)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,7 +36,7 @@ SELECTED, NOT_SELECTED, REJECTED = "Шалгарсан", "Шалгараагүй
 
 def invitation(number, open_date="2026-09-14 10:00:00", year=2026, client_id=CLIENT_1, agency=AGENCY_1,
                status="RESULT_TENDER", **extra):
-    item = {"invitationId": 1990000001000 + abs(hash(number)) % 1000, "invitationNumber": number,
+    item = {"invitationId": 1990000001000 + zlib.crc32(number.encode()) % 1000, "invitationNumber": number,
             "tenderCode": number.rsplit("/", 2)[0], "tenderName": f"Тендер {number}", "tenderYear": year,
             "totalBudget": 96000000, "clientId": client_id, "budgetEntityName": agency,
             "publishDate": "2026-08-10 09:00:00", "receiveDate": open_date, "openDate": open_date,
@@ -74,6 +75,7 @@ class FakeTender:
         self.details: dict[str, str] = {}
         self.contracts: list[dict] = []
         self.down: dict[str, tuple[int, bytes]] = {}   # endpoint -> (HTTP status, body)
+        self.api_ignores_page = False
         self.rsps = rsps
         rsps.add_callback(responses.POST, f"{OD}/api/invitation", callback=self._invitations)
         rsps.add_callback(responses.GET, re.compile(rf"^{re.escape(T)}/mn/result/detail/(\d+)$"),
@@ -92,6 +94,8 @@ class FakeTender:
             return status, {"Content-Type": "application/json"}, body
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
         page, per_page = int(form["current_page"]), int(form["per_page"])
+        if self.api_ignores_page:
+            page = 1
         data = self.invitations[(page - 1) * per_page:page * per_page]
         return 200, {"Content-Type": "application/json"}, json.dumps(
             {"return_code": 200, "message": "Амжилттай", "total": len(self.invitations),
@@ -584,10 +588,6 @@ def test_missing_result_then_published_is_resolved_then_ongoing(portal, make_run
     assert (f["status"], f["state"]) == ("late", "ongoing")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "findings.py update_findings: a failing re-run on the same day closes the finding raised by that "
-    "day's first run (previous_status is None), so it vanishes from the JSON and comes back as 'new' "
-    "the next day; rules.md s.2/s.4 say open findings stay open, ongoing, rechecked false"))
 def test_failing_same_day_rerun_keeps_the_day_s_findings(portal, make_runner):
     _day_one(portal)
     runner = make_runner()
@@ -597,3 +597,81 @@ def test_failing_same_day_rerun_keeps_the_day_s_findings(portal, make_runner):
     again = run(runner).as_json()
     assert {(f["rule"], f["subject"], f["status"], f["rechecked"]) for f in again["findings"]} == {
         (RESULT, "B/1/01/01", "missing", False), (CONTRACT, "A/1/01/01", "missing", False)}
+
+
+def test_invitations_are_paged(portal, make_runner):
+    portal.invitations = [invitation(f"P/{n}/01/01") for n in range(150)]
+    res = run(make_runner())
+    assert len(obligations(res, RESULT)) == 150
+    pages = sorted(parse_qs(c.request.body)["current_page"][0] for c in portal.rsps.calls
+                   if "/api/invitation" in c.request.url)
+    assert pages == ["1", "2"]
+
+
+def test_contract_of_a_year_no_longer_read_is_not_judged_missing(portal, make_runner):
+    portal.invitations = [invitation("K26/1/01/01", year=2026)]
+    portal.results = [result("K26/1/01/01", "02/10/2026", detail_id="3001", year=2026)]
+    portal.details["3001"] = detail_html(("91,420,000 ₮", SELECTED))
+    runner = make_runner(years=())
+    first = run(runner, as_of=date(2027, 12, 30))          # reads 2026 and 2027
+    assert obligations(first, CONTRACT)["K26/1/01/01"].status == "missing"
+    portal.contracts = [contract("K26/1/01/01", "2028-01-03", year=2026)]   # now on the portal
+    res = run(runner, as_of=date(2028, 1, 4))              # reads 2027 and 2028 only
+    ob = obligations(res, CONTRACT).get("K26/1/01/01")
+    assert ob is None or ob.status in ("late", "unknown")
+
+
+def test_detail_page_404_makes_only_that_contract_unknown(portal, make_runner):
+    _day_one(portal)
+    portal.invitations.append(invitation("G/1/01/01"))
+    portal.results.append(result("G/1/01/01", "02/10/2026", detail_id="4040"))   # not on the portal
+    res = run(make_runner())
+    src = sources(res)["tender.result_detail"]
+    assert src["ok"] is False
+    assert src["error"].startswith("1 of 2 detail pages unreadable; first: HTTP 404")
+    contracts = obligations(res, CONTRACT)
+    assert contracts["G/1/01/01"].status == "unknown"
+    assert contracts["A/1/01/01"].status == "missing"
+    assert obligations(res, RESULT)["G/1/01/01"].status == "met"
+
+
+def test_results_listing_that_ignores_its_page_parameter_is_layout_changed(portal, make_runner):
+    rows = "".join(f"<tr><td>R/{n}/01/01</td><td>R/{n}</td><td><a href='#'>x</a> 02/10/2026</td>"
+                   f"<td>Газар</td><td>1 ₮</td></tr>" for n in range(20))
+    portal.down["results"] = (200, f"<div id='tender-result-table'><table><tbody>{rows}</tbody></table></div>".encode())
+    res = run(make_runner())
+    assert sources(res)["tender.results"]["error"] == "layout changed: /mn/result/ ignores its page parameter (page 2 repeats)"
+
+
+def test_contract_finding_identity_is_stable_when_invitations_fail_first(portal, make_runner, fixture_bytes):
+    _day_one(portal)
+    portal.down["invitations"] = (200, fixture_bytes("tender_opendata_unauthorized.json"))
+    runner = make_runner()
+    first = run(runner, as_of=date(2026, 11, 28))
+    assert all(f["agency_key"] == str(CLIENT_1) for f in first.as_json()["findings"] if f["rule"] == CONTRACT)
+    del portal.down["invitations"]
+    run(runner, as_of=AS_OF)
+    rows = [r for r in runner.store.findings("tender", open_only=False)
+            if r["rule"] == CONTRACT and r["subject"] == "A/1/01/01"]
+    assert [r["agency_key"] for r in rows] == [str(CLIENT_1)]
+
+
+def test_unrelated_source_failure_does_not_keep_an_out_of_scope_finding(portal, make_runner):
+    portal.invitations = [invitation("X/1/01/01"), invitation("G/1/01/01")]
+    portal.results = [result("G/1/01/01", "14/10/2026", detail_id="4040")]   # detail page 404s every run
+    runner = make_runner()
+    first = run(runner, as_of=date(2026, 11, 28))
+    assert findings(first, RESULT)["X/1/01/01"]["status"] == "missing"
+    portal.invitations[0]["docStatusCode"] = "CANCELLED_TENDER"   # read fine on day 2
+    res = run(runner, as_of=AS_OF)
+    assert sources(res)["tender.invitations"]["ok"] and sources(res)["tender.results"]["ok"]
+    assert "X/1/01/01" not in findings(res, RESULT)
+
+
+def test_invitations_api_ignoring_its_page_is_not_silently_truncated(portal, make_runner):
+    portal.invitations = [invitation(f"P/{n}/01/01") for n in range(150)]
+    portal.api_ignores_page = True
+    res = run(make_runner())
+    src = sources(res)["tender.invitations"]
+    noted = any(n["source"] == "tender.invitations" for n in res.as_json().get("notes", []))
+    assert not src["ok"] or noted

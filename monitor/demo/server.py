@@ -49,6 +49,7 @@ class Response:
     body: bytes = b""
     content_type: str = HTML
     headers: Mapping[str, str] = field(default_factory=dict)
+    declared_length: int | None = None  # a Content-Length that differs from the body: truncation
 
     @classmethod
     def html(cls, text: str, status: int = 200) -> Response:
@@ -81,6 +82,8 @@ class Fault:
 
     `status` alone gives an error page; `body` alone replaces the normal answer with HTTP 200
     (garbage, a page without its table); `delay` alone slows the normal answer down. They combine.
+    `headers` adds headers (a `Location` for a redirect); `rewrite` transforms the normal answer's
+    body (another encoding, an empty listing); `truncate` sends half of it under the full length.
     """
 
     status: int | None = None
@@ -89,7 +92,17 @@ class Fault:
     delay: float = 0.0
     retry_after: int | str | None = None
     content_type: str = HTML
+    headers: Mapping[str, str] = field(default_factory=dict)
+    rewrite: Callable[[bytes], bytes] | None = None
+    truncate: bool = False
     served: int = field(default=0, init=False)
+
+    def alter(self, response: Response) -> Response:
+        """The normal answer as this fault spoils it."""
+        body = self.rewrite(response.body) if self.rewrite else response.body
+        if self.truncate:
+            return replace(response, body=body[: len(body) // 2], declared_length=len(body))
+        return replace(response, body=body)
 
     def exhausted(self) -> bool:
         return self.times is not None and self.served >= self.times
@@ -100,7 +113,9 @@ class Fault:
     def response(self) -> Response:
         status = self.status or 200
         body = self.body if self.body is not None else _status_page(status)
-        headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        headers = dict(self.headers)
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
         return Response(status, body, self.content_type, headers)
 
 
@@ -172,10 +187,11 @@ class DemoPortal:
         if fault is not None and fault.replaces_answer():
             return fault.response()
         try:
-            return route.handler(replace(request, params=params))
+            response = route.handler(replace(request, params=params))
         except Exception:  # a bug in a world must show as a 500 and a traceback, not a hang
             traceback.print_exc()
             return Response(500, _status_page(500))
+        return fault.alter(response) if fault is not None else response
 
     def _find_route(self, request: Request) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes:
@@ -249,7 +265,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _answer(self, response: Response) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        length = len(response.body) if response.declared_length is None else response.declared_length
+        self.send_header("Content-Length", str(length))
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
