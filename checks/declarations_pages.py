@@ -45,7 +45,7 @@ def parse_declarations(payload: Any) -> list[dict[str, Any]]:
     return sorted(declarations, key=lambda d: d["year"])
 
 
-def person_id(value: Any) -> str:
+def register_id(value: Any) -> str:
     """`aid_user_num` (or `organization_id`) as a string: 100234, "100234" and 100234.0 are one id."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"not an id: {value!r}")
@@ -74,7 +74,7 @@ def _official(item: Any) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise LayoutChanged("search result that is not an object")
     try:
-        aid = person_id(item.get("aid_user_num"))
+        aid = register_id(item.get("aid_user_num"))
     except ValueError:
         raise LayoutChanged("search result without aid_user_num") from None
     if "years" not in item:
@@ -83,7 +83,7 @@ def _official(item: Any) -> dict[str, Any]:
     if not isinstance(years, list):
         raise LayoutChanged(f"years of {aid} is not a list")
     try:
-        organization_id = person_id(item.get("organization_id"))
+        organization_id = register_id(item.get("organization_id"))
     except ValueError:
         organization_id = None
     return {

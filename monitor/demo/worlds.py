@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from .server import Route
+from .declarations_world import build_declarations_world, declarations_routes
 from .tender_world import build_tender_world, tender_routes
 
 DEMO_TOKEN = "demo-token"
@@ -12,5 +13,7 @@ DEMO_TOKEN = "demo-token"
 def demo_routes(as_of: date, anchor: date | None = None, seed: int = 2016) -> list[Route]:
     """The routes of every world as seen on `as_of`; a fixed `anchor` keeps the same world across days."""
     anchor = anchor or as_of
-    tender = build_tender_world(as_of, seed=seed, anchor=anchor)
-    return [*tender_routes(tender, token=DEMO_TOKEN)]
+    return [
+        *tender_routes(build_tender_world(as_of, seed=seed, anchor=anchor), token=DEMO_TOKEN),
+        *declarations_routes(build_declarations_world(as_of, seed=seed, anchor=anchor)),
+    ]

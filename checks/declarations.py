@@ -1,0 +1,352 @@
+"""Asset and income declarations on xacxom.iaac.mn (commitment 3.3.3.4): officials of the
+high-risk organisations have their yearly declaration published.
+
+Source `declarations.search` walks the register letter by letter (portals.md 3a, a verified shape)
+and keeps every official once, de-duplicated on `aid_user_num`. Rule `declarations.published`
+(rules.md section 3) is judged from what was stored.
+
+Configuration ([checks.declarations]):
+- `organizations`: the organisations in scope, compared by name after NFC, case, spacing and
+  quotes are folded (at least one).
+- `years`: the declaration years judged; empty: the two years before the run's year.
+- `publication_due`: "MM-DD" of year Y+1 by which the declaration of year Y must be published
+  (default "04-01"), moved to the next working day.
+- `roster`: path (relative to the working directory) of an optional CSV of officials expected to
+  declare, UTF-8 (a byte-order mark is fine), with a header row naming the columns
+  `organization`, `last_name`, `first_name` and optionally `aid_user_num` (header names are
+  matched ignoring case and spacing; other columns are ignored; blank rows are skipped; a value
+  with a comma, such as "Ашигт малтмал, газрын тосны газар", is quoted as CSV quotes it).
+  `organization` is required on every row; the names are required where `aid_user_num` is empty.
+  A row is matched to the register by `aid_user_num` when given, else by organisation and names
+  folded as above (the official's current organisation). Give `aid_user_num` to follow an official
+  who moves: a row matched by names only no longer matches once the official's record names
+  another organisation.
+
+What is stored: one record per official (`declarations.official`, key `aid_user_num`) with the
+names, current organisation, position and published `years`; one record per published year
+(`declarations.year`, key `{aid_user_num}/{year}`) whose first_seen is the day the monitor first
+saw that year (the API gives no publication date); and `declarations.walk` (key `complete`),
+whose last_seen is the date of the latest complete walk.
+
+Published: Y is in the official's current `years`; published date: the first_seen of the year's
+record; a year already stored on the source's first successful read is baseline and counts as met.
+The declaration itself (3b) is not read (it carries no publication date either); its address is the
+evidence link.
+
+Decisions where the rules are silent:
+- A letter that cannot be read fails the whole source, after storing what the letters before it
+  showed (so a year seen that day keeps that day as its first sight). A partial walk never
+  removes anyone: the officials judged are those seen on or after the latest complete walk
+  (last_seen >= its date), so an official missing from a partial walk stays in scope (and, the
+  source having failed, every obligation is unknown). An official absent from a later complete
+  walk has left the register and is no longer judged. A complete walk that finds nobody at all is
+  not believed: the source fails.
+- An official returned under two letters with different data is merged: the later answer's
+  fields, the union of the years (a data note says so).
+- Scope per year Y: current officials whose organisation is in scope and whose years include Y-1,
+  plus current officials matched by a roster row; an official whose record names an organisation
+  out of scope is out of scope even when the roster lists them (the roster adds officials, not
+  organisations). A roster official is expected for every judged year, whatever they declared
+  before (narrow `years` for officials who joined recently). A roster row matching no current
+  official (by id, or by names) is in scope as given: nothing is published for it, so it is
+  `missing` once due; this includes a roster official who has left the register.
+- A roster row whose names match several officials of the organisation cannot be told apart:
+  its obligations are `unknown` (subject as for a roster-only row) and a data note asks for
+  `aid_user_num`.
+- Agency: the official's current organisation, keyed by `organization_id` (the name when the
+  record has no id). A roster-only row is attributed to its organisation as the register names
+  it (the current officials' organisation with the same folded name and its single id), else to
+  the roster's organisation name as both name and key.
+- Subject: `{aid_user_num}/Y`; a roster row without `aid_user_num` that matches nobody has the
+  person part `roster:{h}`, h the first 16 hex digits of the SHA-256 of its folded organisation,
+  last name and first name joined by U+001F: stable across runs and free of names.
+- Names are personal data: they never appear in subjects, agencies or data notes. Each obligation
+  carries the official's name in its `person` field, which the digest shows only to a recipient
+  whose configuration says `name_officials = true`; `check --json` and the exports leave it out.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterator, Mapping
+
+from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.errors import ConfigError, LayoutChanged, SourceError
+from monitor.mongolian import fold_name, normalize_text
+from monitor.obligations import Obligation
+from monitor.store import Record, Store
+
+from .declarations_pages import LETTERS, parse_search
+
+SEARCH = "declarations.search"
+RULE = "declarations.published"
+OFFICIAL, YEAR, WALK = "declarations.official", "declarations.year", "declarations.walk"
+WALK_KEY = "complete"
+ROSTER = "declarations.roster"  # the `source` of data notes about the roster file
+REQUIRED_COLUMNS = ("organization", "last_name", "first_name")
+ID_COLUMN = "aid_user_num"
+_MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One row of the roster file, values normalised (NFC, spacing)."""
+
+    line: int
+    organization: str
+    last_name: str
+    first_name: str
+    aid_user_num: str | None
+
+    @property
+    def names_key(self) -> tuple[str, str, str]:
+        """How a row without an id is matched: folded organisation and names."""
+        return (fold_name(self.organization), fold_name(self.last_name), fold_name(self.first_name))
+
+    @property
+    def person(self) -> str:
+        """The person part of a subject: the id, else a hash of the folded names."""
+        if self.aid_user_num:
+            return self.aid_user_num
+        digest = hashlib.sha256("\x1f".join(self.names_key).encode("utf-8")).hexdigest()
+        return f"roster:{digest[:16]}"
+
+
+class DeclarationsCheck(Check):
+    """Asset declarations of officials of the tax, customs and mineral-resources authorities."""
+
+    name = "declarations"
+    sources = (SEARCH,)
+    rules = (RULE,)
+    defaults = {"organizations": ["Татварын ерөнхий газар", "Гаалийн ерөнхий газар",
+                                  "Ашигт малтмал, газрын тосны газар"],
+                "years": [], "publication_due": "04-01", "roster": ""}
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any]) -> None:
+        organizations = config["organizations"]
+        if not organizations:
+            raise ConfigError("checks.declarations.organizations: must name at least one organisation")
+        for organization in organizations:
+            if not isinstance(organization, str) or not normalize_text(organization):
+                raise ConfigError(f"checks.declarations.organizations: {organization!r} is not a name")
+        for year in config["years"]:
+            if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+                raise ConfigError(f"checks.declarations.years: {year!r} is not a year")
+        month_day(config["publication_due"])
+        if config["roster"]:
+            read_roster(config["roster"])
+
+    # collecting
+
+    def collect(self, source: str, ctx: CollectContext) -> None:
+        """Walk every letter; store what was read even when a letter fails, then fail the source."""
+        url = f"{ctx.portals['xacxom']}/api/public/xacxom/search"
+        officials: dict[str, dict[str, Any]] = {}
+        try:
+            for letter in LETTERS:
+                try:
+                    found = parse_search(ctx.fetcher.post(url, json={"firstname": letter}).json())
+                except SourceError as exc:
+                    raise SourceError(f"letter {letter}: {exc} (the {len(officials)} officials "
+                                      "read before it are kept)") from None
+                for official in found:
+                    _merge(ctx, officials, official)
+        finally:
+            _save(ctx, officials)
+        if not officials:
+            raise LayoutChanged("no official under any letter")
+        ctx.save(WALK, [(WALK_KEY, {"letters": len(LETTERS), "officials": len(officials)})])
+
+    # judging
+
+    def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
+        current = current_officials(ctx.records(OFFICIAL), ctx.records(WALK).get(WALK_KEY))
+        roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
+        matched, unmatched, ambiguous = _match_roster(roster, current)
+        in_scope = {fold_name(name) for name in ctx.config["organizations"]}
+        year_records = ctx.records(YEAR)
+        agencies = _register_agencies(current)
+        obligations: list[Obligation] = []
+        for year in judged_years(ctx.config, ctx.as_of):
+            due = ctx.calendar.roll_forward(date(year + 1, *month_day(ctx.config["publication_due"])))
+            obligations += self._officials_due(ctx, current, matched, in_scope, year_records, year, due)
+            obligations += self._roster_only_due(ctx, agencies, unmatched, year, due)
+            obligations += self._ambiguous_due(ctx, ambiguous, in_scope, year, due)
+        return obligations
+
+    def _officials_due(self, ctx: EvaluateContext, current: dict[str, Record], matched: dict[str, RosterEntry],
+                       in_scope: set[str], year_records: dict[str, Record], year: int,
+                       due: date) -> Iterator[Obligation]:
+        """Officials of the register: in an organisation in scope, and declared Y-1 or on the roster."""
+        for aid, official in current.items():
+            data = official.data
+            if fold_name(data["organization_name"]) not in in_scope:
+                if aid in matched:
+                    ctx.notes.add(ROSTER, f"roster line {matched[aid].line}: official {aid} now belongs to "
+                                          f"{data['organization_name']}, out of scope")
+                continue
+            if year - 1 not in data["years"] and aid not in matched:
+                continue
+            published, baseline, known = None, False, True
+            if year in data["years"]:
+                record = year_records.get(f"{aid}/{year}")
+                known = record is not None
+                if record is not None:
+                    baseline = ctx.is_baseline(record, SEARCH)
+                    published = None if baseline else record.first_seen
+            yield ctx.judge(depends_on=(SEARCH,), known=known, rule=RULE,
+                            agency=data["organization_name"],
+                            agency_key=data["organization_id"] or data["organization_name"],
+                            subject=f"{aid}/{year}", due=due, published=published, baseline=baseline,
+                            evidence_url=f"{ctx.portals['xacxom']}/api/public/xacxom/{aid}",
+                            person=f"{data['last_name']} {data['first_name']}")
+
+    def _roster_only_due(self, ctx: EvaluateContext, agencies: dict[str, tuple[str, str]],
+                         unmatched: list[RosterEntry], year: int, due: date) -> Iterator[Obligation]:
+        """Roster officials with no record in the register: nothing is published for them."""
+        for entry in unmatched:
+            agency, agency_key = agencies.get(fold_name(entry.organization), (entry.organization,) * 2)
+            evidence = (f"{ctx.portals['xacxom']}/api/public/xacxom/{entry.aid_user_num}"
+                        if entry.aid_user_num else ctx.portals["xacxom"])
+            yield ctx.judge(depends_on=(SEARCH,), rule=RULE, agency=agency, agency_key=agency_key,
+                            subject=f"{entry.person}/{year}", due=due, published=None, evidence_url=evidence,
+                            person=f"{entry.last_name} {entry.first_name}")
+
+    def _ambiguous_due(self, ctx: EvaluateContext, ambiguous: list[tuple[RosterEntry, list[Record]]],
+                       in_scope: set[str], year: int, due: date) -> Iterator[Obligation]:
+        """Roster rows whose names fit several officials: in scope, but nobody can say whose record it is."""
+        for entry, records in ambiguous:
+            data = records[0].data
+            if fold_name(data["organization_name"]) not in in_scope:
+                continue
+            ctx.notes.add(ROSTER, f"roster line {entry.line}: {len(records)} officials of "
+                                  f"{data['organization_name']} have these names; give aid_user_num")
+            yield ctx.judge(depends_on=(SEARCH,), known=False, rule=RULE, agency=data["organization_name"],
+                            agency_key=data["organization_id"] or data["organization_name"],
+                            subject=f"{entry.person}/{year}", due=due, published=None,
+                            evidence_url=ctx.portals["xacxom"])
+
+
+def judged_years(config: Mapping[str, Any], as_of: date) -> list[int]:
+    """The configured declaration years, else the two years before the run's year."""
+    return list(config["years"]) or [as_of.year - 2, as_of.year - 1]
+
+
+def month_day(value: str) -> tuple[int, int]:
+    """`publication_due` as (month, day); ConfigError unless "MM-DD" names a day of every year."""
+    problem = f"checks.declarations.publication_due: {value!r} is not a month and day (MM-DD)"
+    match = _MONTH_DAY.fullmatch(value)
+    if match is None:
+        raise ConfigError(problem)
+    month, day = int(match[1]), int(match[2])
+    try:
+        date(2001, month, day)  # not a leap year: 02-29 would vanish three years in four
+    except ValueError:
+        raise ConfigError(problem) from None
+    return month, day
+
+
+def current_officials(officials: dict[str, Record], walk: Record | None) -> dict[str, Record]:
+    """Officials seen on or after the latest complete walk; every one stored if none completed yet."""
+    if walk is None:
+        return officials
+    return {aid: record for aid, record in officials.items() if record.last_seen >= walk.last_seen}
+
+
+def read_roster(path: str) -> list[RosterEntry]:
+    """The roster file's rows; ConfigError naming the file (and line) for anything unreadable."""
+    where = f"checks.declarations.roster: {path}"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return _roster_rows(csv.reader(handle), where)
+    except OSError as exc:
+        raise ConfigError(f"{where}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise ConfigError(f"{where}: not CSV ({exc})") from None
+
+
+def _roster_rows(reader: Any, where: str) -> list[RosterEntry]:
+    header = [normalize_text(name).casefold().replace(" ", "_") for name in next(reader, [])]
+    absent = [column for column in REQUIRED_COLUMNS if column not in header]
+    if absent:
+        raise ConfigError(f"{where}: the header lacks {', '.join(absent)}")
+    entries = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {column: normalize_text(row[i]) if i < len(row) else "" for i, column in enumerate(header)}
+        aid = values.get(ID_COLUMN) or None
+        if aid is not None and not aid.isdigit():
+            raise ConfigError(f"{where}: line {reader.line_num}: aid_user_num {aid!r} is not a number")
+        needed = ("organization",) if aid else REQUIRED_COLUMNS
+        empty = [column for column in needed if not values[column]]
+        if empty:
+            raise ConfigError(f"{where}: line {reader.line_num}: empty {', '.join(empty)}")
+        entries.append(RosterEntry(reader.line_num, values["organization"], values["last_name"],
+                                   values["first_name"], aid))
+    return entries
+
+
+def _merge(ctx: CollectContext, officials: dict[str, dict[str, Any]], official: dict[str, Any]) -> None:
+    """Keep a person once, whatever letters returned them."""
+    aid = official["aid_user_num"]
+    earlier = officials.get(aid)
+    if earlier is not None and earlier != official:
+        ctx.notes.add(SEARCH, f"official {aid} answered differently under two letters; the years were merged")
+        official = {**official, "years": sorted(set(earlier["years"]) | set(official["years"]))}
+    officials[aid] = official
+
+
+def _save(ctx: CollectContext, officials: dict[str, dict[str, Any]]) -> None:
+    """Years first: an official's stored years then always have their year records."""
+    ctx.save(YEAR, ((f"{aid}/{year}", {"aid_user_num": aid, "year": year})
+                    for aid, official in officials.items() for year in official["years"]))
+    ctx.save(OFFICIAL, officials.items())
+
+
+def _match_roster(roster: list[RosterEntry], current: dict[str, Record]) -> tuple[
+        dict[str, RosterEntry], list[RosterEntry], list[tuple[RosterEntry, list[Record]]]]:
+    """Roster rows matched to one current official (by id), matching none, and matching several."""
+    by_names: dict[tuple[str, str, str], list[Record]] = {}
+    for record in current.values():
+        data = record.data
+        key = (fold_name(data["organization_name"]), fold_name(data["last_name"]), fold_name(data["first_name"]))
+        by_names.setdefault(key, []).append(record)
+    matched: dict[str, RosterEntry] = {}
+    unmatched: dict[str, RosterEntry] = {}
+    ambiguous: dict[str, tuple[RosterEntry, list[Record]]] = {}
+    for entry in roster:
+        if entry.aid_user_num:
+            found = [current[entry.aid_user_num]] if entry.aid_user_num in current else []
+        else:
+            found = by_names.get(entry.names_key, [])
+        if len(found) == 1:
+            matched.setdefault(found[0].key, entry)
+        elif not found:
+            unmatched.setdefault(entry.person, entry)
+        else:
+            ambiguous.setdefault(entry.person, (entry, found))
+    return matched, list(unmatched.values()), list(ambiguous.values())
+
+
+def _register_agencies(current: dict[str, Record]) -> dict[str, tuple[str, str]]:
+    """Each organisation of the register by folded name: its name and its single id (else its name)."""
+    seen: dict[str, set[tuple[str, str | None]]] = {}
+    for record in current.values():
+        name, organization_id = record.data["organization_name"], record.data["organization_id"]
+        seen.setdefault(fold_name(name), set()).add((name, organization_id))
+    agencies = {}
+    for folded, pairs in seen.items():
+        name = sorted(pair[0] for pair in pairs)[0]
+        ids = {organization_id for _, organization_id in pairs}
+        agencies[folded] = (name, ids.pop()) if len(ids) == 1 and None not in ids else (name, name)
+    return agencies
+
+
+CHECKS = [DeclarationsCheck]
