@@ -32,7 +32,7 @@ def write_config(tmp_path, portal_url: str, smtp_port: int, recipients: str) -> 
     path = tmp_path / "monitor.toml"
     path.write_text(
         f'[monitor]\ndb = "{tmp_path / "m.db"}"\n'
-        f'[portals]\ntender_opendata = "{portal_url}"\ntender = "{portal_url}"\n'
+        f'[portals]\ntender_opendata = "{portal_url}"\ntender = "{portal_url}"\nxacxom = "{portal_url}"\n'
         '[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n'
         f'[digest]\nout_dir = "{tmp_path / "out"}"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nfrom = "monitor@example.mn"\n'
@@ -127,3 +127,23 @@ def test_a_weekly_recipient_gets_one_digest_a_week(portal, tmp_path):
             monitor("--config", config, "run", "--only", "tender", "--as-of", day)
     assert len(inbox.messages) == 2
     assert "2026-12-01" in inbox.messages[0]["Subject"] and "2026-12-08" in inbox.messages[1]["Subject"]
+
+
+def test_officials_are_named_only_to_a_recipient_allowed_to_see_names(tmp_path):
+    from monitor.demo.declarations_world import build_declarations_world, declarations_routes
+
+    as_of = date(2026, 6, 15)
+    world = build_declarations_world(as_of, officials=600)
+    recipients = ('[[recipients]]\nname = "named"\naddress = "n@example.mn"\nname_officials = true\n'
+                  '[[recipients]]\nname = "anonymous"\naddress = "a@example.mn"\n')
+    inbox = Inbox()
+    with DemoPortal(declarations_routes(world)) as portal, SmtpServer(inbox) as server:
+        config = write_config(tmp_path, portal.url, server.port, recipients)
+        assert monitor("--config", config, "run", "--only", "declarations", "--as-of", as_of.isoformat()) == 0
+    people = {row["person"] for row in Store(tmp_path / "m.db").findings("declarations")}
+    assert people and None not in people
+    by_address = {m["To"]: parts(m) for m in inbox.messages}
+    for part in by_address["n@example.mn"].values():
+        assert all(person in part for person in people)
+    for part in by_address["a@example.mn"].values():
+        assert not any(person in part for person in people)
