@@ -195,8 +195,8 @@ class TenderCheck(Check):
                           else data["agency"])
             key_unread = invitation is None and not ctx.readable(INVITATIONS)
             document = contract.data.get("document") if contract else None
-            evidence = (f"{tender}{document}" if document and document.startswith("/")
-                        else document or f"{tender}/mn/contract/?year={data['year']}")
+            evidence = (f"{tender}{document}" if document and document.startswith("/") and not document.startswith("//")
+                        else f"{tender}/mn/contract/?year={data['year']}")  # never a link the portal chose
             yield ctx.judge(
                 depends_on=(RESULTS, CONTRACTS), known=not (detail_unread or key_unread),
                 rule="tender.contract_published",

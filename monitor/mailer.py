@@ -70,7 +70,7 @@ def send_queued(store: Store, smtp: SmtpSettings, unsubscribe: str, environ: Map
         for row in queued:
             try:
                 connection.send_message(build_message(row, smtp, unsubscribe))
-            except (OSError, smtplib.SMTPException) as exc:
+            except (OSError, ValueError, smtplib.SMTPException) as exc:  # ValueError: a line break in a header
                 store.mark_failed(row["id"], _reason(exc))
                 delivery.failed.append((row["recipient"], _reason(exc)))
                 continue

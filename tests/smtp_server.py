@@ -34,9 +34,10 @@ def free_port() -> int:
 class SmtpServer:
     """`with SmtpServer(inbox) as server:` listens on server.port until the block ends."""
 
-    def __init__(self, inbox: Inbox, port: int | None = None) -> None:
+    def __init__(self, inbox: Inbox, port: int | None = None, tls_context=None) -> None:
         self.port = port or free_port()
-        self.controller = Controller(inbox, hostname="127.0.0.1", port=self.port)
+        extra = {"tls_context": tls_context} if tls_context else {}
+        self.controller = Controller(inbox, hostname="127.0.0.1", port=self.port, **extra)
 
     def __enter__(self) -> "SmtpServer":
         self.controller.start()
