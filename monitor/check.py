@@ -62,6 +62,7 @@ class EvaluateContext:
     store: Store
     failed: Mapping[str, str]
     notes: Notes
+    _baselines: dict[str, date | None] = field(default_factory=dict)
 
     def records(self, kind: str) -> dict[str, Record]:
         return self.store.records(kind)
@@ -70,9 +71,15 @@ class EvaluateContext:
         """True when every source an obligation depends on was read on this run."""
         return not any(source in self.failed for source in sources)
 
+    def baseline(self, source: str) -> date | None:
+        """The run date of the source's first successful read (cached: it cannot change mid-run)."""
+        if source not in self._baselines:
+            self._baselines[source] = self.store.baseline(source)
+        return self._baselines[source]
+
     def is_baseline(self, record: Record, source: str) -> bool:
         """The item was already there when the source was first read: nothing can be held against it."""
-        baseline = self.store.baseline(source)
+        baseline = self.baseline(source)
         return baseline is not None and record.first_seen <= baseline
 
     def judge(self, *, depends_on: tuple[str, ...], known: bool = True, **fields: Any) -> Obligation:

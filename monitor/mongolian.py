@@ -20,6 +20,7 @@ _WRITTEN = re.compile(
 _MONTHS_RE = re.compile(
     r"(\d{4})\s*оны\s*(\d{1,2})\s*(?:-?\s*р|дугаар|дүгээр)\s*сар", re.IGNORECASE
 )
+_QUOTES = str.maketrans("", "", "\"'`“”„‟«»‹›‘’‚‛＂＇″′〝〞")
 _SCALE = {"сая": Decimal(10) ** 6, "тэрбум": Decimal(10) ** 9}
 
 
@@ -33,7 +34,7 @@ def normalize_text(value: str | None) -> str:
 def fold_name(value: str | None) -> str:
     """A name folded for matching: normalised, lower case, quotes dropped."""
     text = normalize_text(value).casefold()
-    text = re.sub(r"[\"'“”„«»‘’`]", "", text)
+    text = text.translate(_QUOTES)
     return " ".join(text.split())
 
 

@@ -133,9 +133,13 @@ class Store:
                 "requests": totals[0], "bytes": totals[1]}, pk=("run_id", "source"))
 
     def baseline(self, source: str) -> date | None:
-        """The run date on which a source was first read successfully: its baseline."""
-        row = self.db.execute("select min(as_of) from source_health where source = ? and ok = 1",
-                              [source]).fetchone()
+        """The date of the first run, in time, that read a source successfully: its baseline.
+
+        The first run in time, not the earliest date: a later run back-dated with --as-of
+        must not move the baseline and make history judgeable.
+        """
+        row = self.db.execute("select as_of from source_health where source = ? and ok = 1 "
+                              "order by run_id limit 1", [source]).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def source_history(self) -> list[dict[str, Any]]:

@@ -1,0 +1,470 @@
+"""The budget check (rules.md section 3, budget): due dates, earliest postings, months from titles, the
+Ministry's listing, the entity filter, the polling economy and failing sources. The portals are faked
+with `responses`; each run goes through monitor.cli.main like `monitor check budget --json`."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from monitor.cli import main
+from monitor.obligations import Obligation
+from monitor.store import Store
+
+SHILENDANS, MOF = "https://shilendans.test", "https://mof.test"
+MINISTRY = {"id": 30156, "name": "Сангийн яам", "registerNo": "2011964", "budgetGovernor": "САНГИЙН САЙД",
+            "parentId": None}
+AIMAG = {"id": 41207, "name": "Хөвсгөл аймгийн  Засаг даргын Тамгын газар ", "registerNo": "5012345",
+         "budgetGovernor": "ХӨВСГӨЛ АЙМГИЙН ЗАСАГ ДАРГА", "parentId": None}
+SCHOOL = {"id": 52318, "name": "Хөвсгөл аймгийн Мөрөн сумын ерөнхий боловсролын сургууль", "registerNo": "6023456",
+          "budgetGovernor": "МӨРӨН СУМЫН ЗАСАГ ДАРГА", "parentId": 41207}
+
+
+def posting(report_id: int, year: int, month: int | None, posted: str | None, title: str | None = None,
+            group: int = 5) -> dict[str, Any]:
+    """One item of 2b; `month=None` leaves the field out, `posted=None` leaves postedDate out."""
+    item: dict[str, Any] = {"reportId": report_id, "group": group, "year": year}
+    if month is not None:
+        item["month"] = month
+    item["title"] = title if title is not None else f"Төсвийн гүйцэтгэлийн {year} оны {month}-р сарын мэдээ"
+    if posted is not None:
+        item["postedDate"] = posted
+    item["fileUrl"] = f"/files/{report_id}.xlsx"
+    return item
+
+
+def monthly(year: int, months: range, day: int = 5) -> list[dict[str, Any]]:
+    """On-time postings (day `day` of the next month, 10:00) for every month in `months`."""
+    items = []
+    for month in months:
+        next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+        items.append(posting(year * 100 + month, year, month, f"{next_year}-{next_month:02d}-{day:02d} 10:00:00"))
+    return items
+
+
+@dataclass
+class FakePortals:
+    """shilendans (2a, 2b) and mof (2c) on `responses`; `failing` maps a route or an entity id to a status."""
+
+    entities: list[dict[str, Any]]
+    postings: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
+    mof_items: list[tuple[str, str]] = field(default_factory=list)  # (title, "YYYY.MM.DD"), newest first
+    failing: dict[Any, int] = field(default_factory=dict)
+    garbled_mof: bool = False
+
+    def install(self, rsps: responses.RequestsMock) -> None:
+        rsps.add_callback(responses.GET, re.compile(rf"{SHILENDANS}/portal-api/v1/organizations(\?.*)?"),
+                          callback=self._organizations)
+        rsps.add_callback(responses.GET, re.compile(rf"{SHILENDANS}/portal-api/v1/organization/\d+/reports(\?.*)?"),
+                          callback=self._reports)
+        rsps.add_callback(responses.GET, re.compile(rf"{MOF}/c/budget-performance(\?.*)?"), callback=self._mof)
+
+    def _organizations(self, request: Any) -> tuple[int, dict, str]:
+        if "organizations" in self.failing:
+            return self.failing["organizations"], {}, "<h1>error</h1>"
+        query = _query(request.url)
+        page, size = int(query.get("page", 1)), int(query.get("size", 20))
+        items = self.entities[(page - 1) * size:page * size]
+        return 200, {}, json.dumps({"total": len(self.entities), "page": page, "size": size, "items": items})
+
+    def _reports(self, request: Any) -> tuple[int, dict, str]:
+        entity_id = int(re.search(r"/organization/(\d+)/", request.url)[1])
+        if entity_id in self.failing:
+            return self.failing[entity_id], {}, "<h1>error</h1>"
+        query = _query(request.url)
+        assert query["group"] == "5"
+        return 200, {}, json.dumps({"items": self.postings.get((entity_id, int(query["year"])), [])})
+
+    def _mof(self, request: Any) -> tuple[int, dict, str]:
+        if self.garbled_mof:
+            return 200, {}, "<html><body>Түр хаалттай</body></html>"
+        page = int(_query(request.url).get("page", 1))
+        rows = "".join(f'<li class="news-item"><a href="/article/{9000 - i}">{title}</a>'
+                       f'<span class="date">{day}</span></li>'
+                       for i, (title, day) in enumerate(self.mof_items) if (page - 1) * 10 <= i < page * 10)
+        return 200, {}, f'<main><ul class="news-list">{rows}</ul></main>'
+
+
+def _query(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+@dataclass
+class Run:
+    code: int
+    output: dict[str, Any]
+    urls: list[str]
+    obligations: dict[tuple[str, str], Obligation]
+
+    def monthly(self, subject: str) -> Obligation:
+        return self.obligations[("budget.monthly_report", subject)]
+
+    def mof(self, subject: str) -> Obligation:
+        return self.obligations[("budget.mof_consolidated", subject)]
+
+    def findings(self, **match: Any) -> list[dict[str, Any]]:
+        return [f for f in self.output["findings"] if all(f[k] == v for k, v in match.items())]
+
+    def report_requests(self, entity_id: int) -> list[str]:
+        return [url for url in self.urls if f"/organization/{entity_id}/reports" in url]
+
+
+def configure(tmp_path: Path, **budget: Any) -> Path:
+    """A config pointing shilendans and mof at the fakes, with no waiting and one retry."""
+    config = tmp_path / "monitor.toml"
+    lines = ["[portals]", f'shilendans = "{SHILENDANS}"', f'mof = "{MOF}"',
+             "[fetch]", "delay = 0", "backoff = 0", "retries = 1", "[checks.budget]"]
+    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in budget.items()]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def run(tmp_path: Path, portals: FakePortals, as_of: str, **budget: Any) -> Run:
+    """`monitor check budget --as-of AS_OF --json` against the fake portals, in one store per test."""
+    config = configure(tmp_path, **budget)
+    db = tmp_path / "monitor.db"
+    out = io.StringIO()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        portals.install(rsps)
+        code = main(["--config", str(config), "--db", str(db), "check", "budget", "--as-of", as_of, "--json"],
+                     stdout=out)
+        urls = [call.request.url for call in rsps.calls]
+    store = Store(db)
+    obligations = {(ob.rule, ob.subject): ob for ob in store.obligations("budget")}
+    store.close()
+    return Run(code, json.loads(out.getvalue()), urls, obligations)
+
+
+# due dates and published dates
+
+@pytest.mark.parametrize("month, posted, due, status, days_late", [
+    ((2026, 3), "2026-04-10 16:00:00", date(2026, 4, 10), "met", None),         # due on the 10th itself
+    ((2026, 3), "2026-04-10 23:59:59", date(2026, 4, 10), "met", None),         # 23:59 on the due date
+    ((2026, 3), "2026-04-11 00:00:00", date(2026, 4, 10), "late", 1),           # a second after midnight
+    ((2026, 4), "2026-05-11 17:30:00", date(2026, 5, 11), "met", None),         # 10 May 2026 is a Sunday
+    ((2026, 9), "2026-10-12 23:59:00", date(2026, 10, 12), "met", None),        # 10 Oct 2026 is a Saturday
+    ((2026, 9), "2026-10-13 08:00:00", date(2026, 10, 12), "late", 1),
+    ((2026, 6), "2026-07-16 23:59:00", date(2026, 7, 16), "met", None),         # Naadam 10-15 July, then a weekend
+    ((2026, 6), "2026-07-17 00:00:10", date(2026, 7, 16), "late", 1),
+    ((2026, 10), "2026-11-11 23:59:59", date(2026, 11, 11), "met", None),       # 10 Nov 2026: Genghis Khan's birthday
+    ((2026, 1), "2026-02-11 09:00:00", date(2026, 2, 10), "late", 1),           # Tsagaan Sar (18-20 Feb) does not move it
+])
+def test_due_on_the_10th_rolled_off_weekends_and_holidays(tmp_path, month, posted, due, status, days_late):
+    year, number = month
+    portals = FakePortals([MINISTRY], {(30156, year): [posting(1, year, number, posted)]})
+    result = run(tmp_path, portals, "2026-12-20", start_month=f"{year}-{number:02d}")
+    ob = result.monthly(f"30156/{year}-{number:02d}")
+    assert (ob.due, ob.status, ob.days_late) == (due, status, days_late)
+    assert ob.published == date.fromisoformat(posted[:10])
+
+
+@pytest.mark.parametrize("due_day, month, due", [
+    (18, (2026, 1), date(2026, 2, 23)),   # Tsagaan Sar 18-20 Feb 2026, then a weekend
+    (1, (2025, 2), date(2025, 3, 4)),     # Tsagaan Sar 1-3 Mar 2025 (Sat-Mon)
+])
+def test_configured_due_day_rolls_off_tsagaan_sar(tmp_path, due_day, month, due):
+    year, number = month
+    portals = FakePortals([MINISTRY], {(30156, year): [posting(1, year, number, f"{due:%Y-%m-%d} 18:00:00")]})
+    result = run(tmp_path, portals, "2026-12-20", start_month=f"{year}-{number:02d}", report_due_day=due_day)
+    ob = result.monthly(f"30156/{year}-{number:02d}")
+    assert (ob.due, ob.status) == (due, "met")
+
+
+def test_two_postings_for_one_month_the_earliest_counts(tmp_path):
+    portals = FakePortals([MINISTRY, AIMAG], {
+        (30156, 2026): [posting(12, 2026, 3, "2026-05-02 10:00:00", "засвар"),
+                        posting(11, 2026, 3, "2026-04-09 15:00:00")],
+        (41207, 2026): [posting(22, 2026, 3, "2026-06-01 10:00:00"), posting(21, 2026, 3, "2026-04-14 11:00:00")],
+    })
+    result = run(tmp_path, portals, "2026-07-01", start_month="2026-03")
+    ministry, aimag = result.monthly("30156/2026-03"), result.monthly("41207/2026-03")
+    assert (ministry.status, ministry.published) == ("met", date(2026, 4, 9))
+    assert (aimag.status, aimag.published, aimag.days_late) == ("late", date(2026, 4, 14), 4)
+    assert aimag.evidence_url == f"{SHILENDANS}/files/21.xlsx"
+
+
+@pytest.mark.parametrize("title", ["ТГ-4: 2026 оны 5-р сарын төсвийн гүйцэтгэл",
+                                   "ТГ-4: 2026 оны 5 дугаар сарын төсвийн гүйцэтгэл"])
+def test_month_only_in_the_title(tmp_path, title):
+    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(1, 2026, None, "2026-06-08 12:00:00", title)]})
+    result = run(tmp_path, portals, "2026-07-01", start_month="2026-05")
+    ob = result.monthly("30156/2026-05")
+    assert (ob.status, ob.published) == ("met", date(2026, 6, 8))
+    assert "notes" not in result.output
+
+
+def test_posting_with_no_readable_month_is_a_note_not_a_crash(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(7, 2026, None, "2026-06-08 12:00:00",
+                                                                "Төсвийн гүйцэтгэлийн мэдээ")]})
+    result = run(tmp_path, portals, "2026-07-01", start_month="2026-05")
+    assert result.code == 0
+    assert result.output["notes"] == [{"source": "budget.reports", "message":
+                                       "entity 30156, posting 7: no month in its fields or its title "
+                                       "'Төсвийн гүйцэтгэлийн мэдээ'"}]
+    assert result.monthly("30156/2026-05").status == "missing"
+
+
+def test_other_groups_do_not_count(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(1, 2026, 5, "2026-06-08 12:00:00", group=4)]})
+    result = run(tmp_path, portals, "2026-07-01", start_month="2026-05")
+    assert result.monthly("30156/2026-05").status == "missing"
+
+
+def test_scope_and_findings_as_the_json_shows_them(tmp_path):
+    portals = FakePortals([MINISTRY, AIMAG], {
+        (30156, 2026): monthly(2026, range(1, 9)),
+        (41207, 2026): monthly(2026, range(1, 8)) + [posting(99, 2026, 8, "2026-09-25 10:00:00")],
+    })
+    result = run(tmp_path, portals, "2026-10-05")
+    assert {ob.subject for ob in result.obligations.values() if ob.rule == "budget.monthly_report"} == {
+        f"{entity}/2026-{month:02d}" for entity in (30156, 41207) for month in range(1, 10)}
+    assert result.monthly("30156/2026-09").status == "pending"    # due 12 October
+    assert result.findings(rule="budget.monthly_report") == [
+        {"rule": "budget.monthly_report", "agency": "Хөвсгөл аймгийн Засаг даргын Тамгын газар",
+         "agency_key": "41207", "subject": "41207/2026-08", "status": "late", "due": "2026-09-10",
+         "published": "2026-09-25", "days_late": 15, "days_overdue": None, "state": "new", "rechecked": True,
+         "evidence": {"url": f"{SHILENDANS}/files/99.xlsx"}}]
+    assert result.monthly("41207/2026-09").status == "pending"
+    assert result.monthly("41207/2026-09").evidence_url == f"{SHILENDANS}/organization/41207?ry=2026&group=5"
+
+
+def test_posting_without_a_date_is_met_on_the_baseline_else_dated_first_seen(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(1, 2026, 1, None)]})
+    first = run(tmp_path, portals, "2026-03-05")
+    assert first.monthly("30156/2026-01").status == "met"
+    assert first.monthly("30156/2026-02").status == "pending"          # due 10 March
+    assert {"source": "budget.reports", "message": "entity 30156, posting 1: unreadable postedDate ''; "
+            "dated by the day the monitor first saw it"} in first.output["notes"]
+    portals.postings[(30156, 2026)].append(posting(2, 2026, 2, None))
+    second = run(tmp_path, portals, "2026-03-20")
+    assert (second.monthly("30156/2026-02").status, second.monthly("30156/2026-02").days_late) == ("late", 10)
+    assert second.monthly("30156/2026-01").status == "met"
+
+
+# the Ministry of Finance
+
+def test_mof_item_counts_when_its_title_names_the_month_and_contains_guitsetgel(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 6))}, mof_items=[
+        ("Улсын нэгдсэн төсвийн 2026 оны 5-р сарын ГҮЙЦЭТГЭЛИЙН мэдээ", "2026.06.09"),
+        ("2026 оны 4 дүгээр сарын төсвийн орлогын төлөвлөгөө", "2026.05.08"),          # no гүйцэтгэл
+        ("2025 оны улсын төсвийн гүйцэтгэлийн жилийн тайлан", "2026.04.20"),           # no month
+        ("2026 оны 3 дугаар сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.04.14"),     # late
+        ("2025 оны 2 дугаар сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.03.05"),     # another year
+        ("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.10"),
+        ("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл (засвар)", "2026.02.19"),
+    ])
+    result = run(tmp_path, portals, "2026-06-20")
+    assert {month: result.mof(f"2026-{month:02d}").status for month in range(1, 6)} == {
+        1: "met", 2: "missing", 3: "late", 4: "missing", 5: "met"}
+    assert result.mof("2026-03").days_late == 4
+    assert result.mof("2026-01").published == date(2026, 2, 10)
+    [late] = result.findings(rule="budget.mof_consolidated", status="late")
+    assert (late["agency"], late["agency_key"], late["subject"]) == ("Сангийн яам", "Сангийн яам", "2026-03")
+    assert late["evidence"]["url"] == f"{MOF}/article/8997"
+
+
+def test_mof_listing_is_paged_only_as_deep_as_the_scope_needs(tmp_path):
+    items = [(f"Мэдээ {i}", f"{date(2026, 12, 28) - timedelta(days=7 * i):%Y.%m.%d}") for i in range(50)]
+    portals = FakePortals([MINISTRY], mof_items=items)                    # weekly, 28 Dec back to 2026-01-13
+    result = run(tmp_path, portals, "2026-12-30", start_month="2026-10")
+    mof_pages = [url for url in result.urls if "/c/budget-performance" in url]
+    assert [_query(url)["page"] for url in mof_pages] == ["1", "2", "3"]  # page 3 is all before 1 October
+
+
+def test_mof_listing_stops_at_an_empty_page(tmp_path):
+    portals = FakePortals([MINISTRY], mof_items=[("Мэдээ", "2026.11.02")] * 12)
+    result = run(tmp_path, portals, "2026-12-30")
+    assert [_query(url)["page"] for url in result.urls if "/c/budget-performance" in url] == ["1", "2", "3"]
+
+
+# the organisations listing and the entity filter
+
+def test_organisations_listing_is_paged_until_total_is_read(tmp_path):
+    entities = [{**SCHOOL, "id": 60000 + i, "name": f"Нийслэлийн {i} дугаар цэцэрлэг"} for i in range(1, 251)]
+    result = run(tmp_path, FakePortals(entities), "2026-02-20")
+    pages = [_query(url) for url in result.urls if "/organizations" in url]
+    assert pages == [{"page": "1", "size": "100"}, {"page": "2", "size": "100"}, {"page": "3", "size": "100"}]
+    assert len([ob for ob in result.obligations.values() if ob.rule == "budget.monthly_report"]) == 250
+
+
+def test_organisations_listing_that_ends_early_fails_and_judges_nothing_monthly(tmp_path):
+    class Short(FakePortals):
+        def _organizations(self, request: Any) -> tuple[int, dict, str]:
+            status, headers, body = super()._organizations(request)
+            return status, headers, body.replace('"total": 2', '"total": 150')
+
+    result = run(tmp_path, Short([MINISTRY, AIMAG], mof_items=[("Мэдээ", "2025.12.01")]), "2026-03-20")
+    assert result.code == 3
+    assert result.output["sources"][0] == {"name": "budget.organizations", "ok": False,
+                                           "error": "layout changed: organisations listing ended with 2 of 150 entities"}
+    assert not any(ob.rule == "budget.monthly_report" for ob in result.obligations.values())
+    assert result.mof("2026-01").status == "missing"
+
+
+@pytest.mark.parametrize("entities", [["41207"], [41207], ["хөвсгөл аймгийн засаг даргын тамгын газар"]])
+def test_entity_filter_by_id_or_by_name(tmp_path, entities):
+    portals = FakePortals([MINISTRY, AIMAG, SCHOOL], {(41207, 2026): monthly(2026, range(1, 3))})
+    result = run(tmp_path, portals, "2026-03-20", entities=entities + ["Байхгүй газар"])
+    monthly_keys = {ob.agency_key for ob in result.obligations.values() if ob.rule == "budget.monthly_report"}
+    assert monthly_keys == {"41207"}
+    assert result.report_requests(30156) == [] and result.report_requests(52318) == []
+    assert {"source": "budget.organizations",
+            "message": "checks.budget.entities: 'Байхгүй газар' matches no listed entity"} in result.output["notes"]
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("start_month", "2026-13", 'checks.budget.start_month: expected "YYYY-MM", got \'2026-13\''),
+    ("start_month", "2026/01", 'checks.budget.start_month: expected "YYYY-MM", got \'2026/01\''),
+    ("report_due_day", 31, "checks.budget.report_due_day: must be 1 to 28, a day every month has"),
+    ("entities", [""], "checks.budget.entities: '' is neither an entity id nor a name"),
+])
+def test_bad_configuration_is_refused(tmp_path, capsys, key, value, message):
+    config = configure(tmp_path, **{key: value})
+    code = main(["--config", str(config), "--db", str(tmp_path / "monitor.db"), "check", "budget", "--json"],
+                stdout=io.StringIO())
+    assert code == 2
+    assert capsys.readouterr().err == f"monitor: {message}\n"
+
+
+# the polling economy
+
+def test_an_entity_with_every_month_posted_is_not_asked_again_until_the_next_month(tmp_path):
+    portals = FakePortals([MINISTRY, AIMAG, SCHOOL], {
+        (30156, 2025): monthly(2025, range(11, 13)), (30156, 2026): monthly(2026, range(1, 11)),  # all posted
+        (41207, 2025): monthly(2025, range(11, 13)), (41207, 2026): monthly(2026, range(1, 10)),  # October not yet
+        (52318, 2025): monthly(2025, range(12, 13)), (52318, 2026): monthly(2026, range(1, 11)),  # November 2025 never
+    })
+    first = run(tmp_path, portals, "2026-11-12", start_month="2025-11")
+    assert [_query(u)["year"] for u in first.report_requests(30156)] == ["2025", "2026"]
+    assert [_query(u)["year"] for u in first.report_requests(41207)] == ["2025", "2026"]
+
+    second = run(tmp_path, portals, "2026-11-13", start_month="2025-11")
+    assert second.report_requests(30156) == []                                  # settled: not asked
+    assert [_query(u)["year"] for u in second.report_requests(41207)] == ["2026"]  # only the year lacking
+    assert [_query(u)["year"] for u in second.report_requests(52318)] == ["2025"]
+    skipped = [ob for ob in second.obligations.values()
+               if ob.agency_key == "30156" and ob.rule == "budget.monthly_report"]
+    assert len(skipped) == 12 and {ob.status for ob in skipped} == {"met"}     # judged, not unknown
+    assert second.monthly("41207/2026-10").status == "missing"
+
+    portals.postings[(41207, 2026)] += monthly(2026, range(10, 11), day=14)
+    third = run(tmp_path, portals, "2026-11-20", start_month="2025-11")
+    assert (third.monthly("41207/2026-10").status, third.findings(subject="41207/2026-10")[0]["state"]) == (
+        "late", "resolved")
+    fourth = run(tmp_path, portals, "2026-11-21", start_month="2025-11")
+    assert fourth.report_requests(30156) == [] and fourth.report_requests(41207) == []
+
+    december = run(tmp_path, portals, "2026-12-01", start_month="2025-11")   # November enters the scope
+    assert [_query(u)["year"] for u in december.report_requests(30156)] == ["2026"]
+    assert [_query(u)["year"] for u in december.report_requests(41207)] == ["2026"]
+
+
+# failing sources
+
+def test_one_entity_failing_makes_only_its_unposted_months_unknown(tmp_path):
+    portals = FakePortals([MINISTRY, AIMAG, SCHOOL], {
+        (30156, 2026): monthly(2026, range(1, 9)),
+        (41207, 2026): monthly(2026, range(1, 9)),
+        (52318, 2026): monthly(2026, range(1, 8)),   # August never posted
+    })
+    first = run(tmp_path, portals, "2026-10-12", start_month="2026-07")
+    assert [f["subject"] for f in first.findings(rule="budget.monthly_report")] == ["52318/2026-08"]
+    assert first.monthly("41207/2026-09").status == "pending"               # due 12 October
+
+    portals.failing[41207] = 500
+    portals.failing[52318] = 500
+    second = run(tmp_path, portals, "2026-10-13", start_month="2026-07")
+    assert second.code == 3
+    reports = second.output["sources"][1]
+    assert reports["name"] == "budget.reports" and not reports["ok"]
+    assert reports["error"] == (f"2 of 3 entities unreadable; first: entity 41207: HTTP 500 after 2 tries: "
+                                f"{SHILENDANS}/portal-api/v1/organization/41207/reports?year=2026&group=5")
+    assert second.monthly("41207/2026-09").status == "unknown"               # would be missing if read
+    assert second.monthly("41207/2026-08").status == "met"                   # a stored posting is a fact
+    assert second.monthly("52318/2026-08").status == "unknown"
+    assert second.monthly("30156/2026-09").status == "missing"               # read: judged
+    assert second.findings(subject="52318/2026-08") == [{
+        **first.findings(subject="52318/2026-08")[0], "state": "ongoing", "rechecked": False}]
+    assert [f["subject"] for f in second.findings(rule="budget.monthly_report", state="new")] == ["30156/2026-09"]
+
+    del portals.failing[41207], portals.failing[52318]
+    third = run(tmp_path, portals, "2026-10-13", start_month="2026-07")     # a same-day re-run that reads them
+    assert third.code == 0
+    assert third.monthly("41207/2026-09").status == "missing"
+
+
+def test_an_empty_answer_where_postings_were_seen_before_is_not_believed(tmp_path):
+    portals = FakePortals([MINISTRY, AIMAG], {(30156, 2026): monthly(2026, range(1, 2)),
+                                              (41207, 2026): monthly(2026, range(1, 2))})
+    first = run(tmp_path, portals, "2026-03-20")
+    assert first.monthly("41207/2026-02").status == "missing"
+    portals.postings[(41207, 2026)] = []
+    second = run(tmp_path, portals, "2026-03-21")
+    assert second.output["sources"][1]["error"] == (
+        "1 of 2 entities unreadable; first: entity 41207: layout changed: no postings for 2026 "
+        "where postings were seen before")
+    assert (second.monthly("41207/2026-01").status, second.monthly("41207/2026-02").status) == ("met", "unknown")
+    assert second.monthly("30156/2026-02").status == "missing"
+    assert second.findings(subject="41207/2026-02")[0]["rechecked"] is False
+
+
+def test_mof_listing_empty_where_items_were_seen_before_fails(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 3))},
+                          mof_items=[("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.09")])
+    assert run(tmp_path, portals, "2026-03-20").mof("2026-02").status == "missing"
+    portals.mof_items = []
+    second = run(tmp_path, portals, "2026-03-21")
+    assert second.output["sources"][2] == {
+        "name": "budget.mof", "ok": False,
+        "error": "layout changed: /c/budget-performance is empty where items were seen before"}
+    assert {second.mof("2026-01").status, second.mof("2026-02").status} == {"unknown"}
+
+
+def test_portal_down_stops_after_five_failures_in_a_row(tmp_path):
+    entities = [{**SCHOOL, "id": 60000 + i, "name": f"Сургууль {i}"} for i in range(8)]
+    portals = FakePortals(entities, failing={60000 + i: 503 for i in range(8)})
+    result = run(tmp_path, portals, "2026-03-20")
+    assert sum("/reports" in url for url in result.urls) == 5 * 2   # five entities, two tries each
+    assert result.output["sources"][1]["error"].startswith(
+        "stopped after 5 failures in a row, 3 of 8 entities not asked; first: entity 60000: HTTP 503 after 2 tries")
+    monthly_statuses = {ob.status for ob in result.obligations.values() if ob.rule == "budget.monthly_report"}
+    assert monthly_statuses == {"unknown"}
+    assert result.findings(rule="budget.monthly_report") == []
+
+
+def test_organisations_failing_makes_every_monthly_obligation_unknown_and_carries_findings(tmp_path):
+    portals = FakePortals([MINISTRY, AIMAG], {(30156, 2026): monthly(2026, range(1, 3))})
+    first = run(tmp_path, portals, "2026-03-20")
+    assert [f["subject"] for f in first.findings(rule="budget.monthly_report")] == ["41207/2026-01", "41207/2026-02"]
+    portals.failing["organizations"] = 503
+    second = run(tmp_path, portals, "2026-04-20")
+    assert second.code == 3
+    assert {ob.status for ob in second.obligations.values() if ob.rule == "budget.monthly_report"} == {"unknown"}
+    carried = second.findings(rule="budget.monthly_report")
+    assert [(f["subject"], f["status"], f["state"], f["rechecked"]) for f in carried] == [
+        ("41207/2026-01", "missing", "ongoing", False), ("41207/2026-02", "missing", "ongoing", False)]
+    assert carried[0]["days_overdue"] == first.findings(subject="41207/2026-01")[0]["days_overdue"]  # as last judged
+
+
+def test_garbled_mof_page_makes_its_obligations_unknown_and_raises_nothing_new(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 4))},
+                          mof_items=[("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.16")])
+    first = run(tmp_path, portals, "2026-03-20")
+    assert [(f["subject"], f["status"]) for f in first.findings()] == [("2026-01", "late"), ("2026-02", "missing")]
+    portals.garbled_mof = True
+    second = run(tmp_path, portals, "2026-04-20")
+    assert second.output["sources"][2] == {"name": "budget.mof", "ok": False,
+                                           "error": "layout changed: 0 ul.news-list on the budget-performance "
+                                                    "page, expected 1"}
+    assert {second.mof(f"2026-{m:02d}").status for m in (1, 2, 3)} == {"unknown"}
+    assert [(f["subject"], f["state"], f["rechecked"]) for f in second.findings()] == [
+        ("2026-01", "ongoing", False), ("2026-02", "ongoing", False)]               # 2026-03 not raised
+    assert second.monthly("30156/2026-03").status == "met"
