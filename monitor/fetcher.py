@@ -2,7 +2,8 @@
 
 Timeouts, retries with backoff on 5xx and 429 (honouring Retry-After), a User-Agent that
 names the project, a delay between requests to one host, a cap on response size, no
-redirect off the configured hosts, and a record of every request handed to a recorder.
+redirect off the configured hosts, conditional GETs where the server gives validators, and
+a record of every request handed to a recorder.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 import json
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -79,6 +80,23 @@ class RequestRecord:
 Recorder = Callable[[RequestRecord, bytes | None], None]
 
 
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies a body (ETag, Last-Modified), and that body."""
+
+    etag: str | None
+    last_modified: str | None
+    body: bytes
+
+
+class ResponseCache(Protocol):
+    """Where the fetcher keeps validators for conditional GETs (the store implements it)."""
+
+    def lookup(self, url: str) -> Validators | None: ...
+
+    def remember(self, url: str, validators: Validators) -> None: ...
+
+
 class Fetcher:
     """Polite HTTP for the checks: `get` and `post` return a Page or raise FetchError."""
 
@@ -87,6 +105,7 @@ class Fetcher:
         allowed_hosts: set[str],
         settings: FetchSettings = FetchSettings(),
         recorder: Recorder | None = None,
+        cache: ResponseCache | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -94,6 +113,7 @@ class Fetcher:
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.settings = settings
         self.recorder = recorder
+        self.cache = cache
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
         self.sleep = sleep
@@ -108,8 +128,13 @@ class Fetcher:
         return self.request("POST", url, data=data, json=json, headers=headers)
 
     def request(self, method: str, url: str, **kwargs: Any) -> Page:
+        """Send one request, retrying as configured; a GET revalidates what the cache holds."""
         started = self.clock()
         attempts, status, body, error = 0, None, None, None
+        full_url = _full_url(url, kwargs.get("params"))
+        cached = self.cache.lookup(full_url) if self.cache is not None and method == "GET" else None
+        if cached is not None:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), **_conditional_headers(cached)}
         try:
             while True:
                 attempts += 1
@@ -126,8 +151,12 @@ class Fetcher:
                         raise FetchError(f"HTTP {page.status} after {_tries(attempts)}: {page.url}", page.status)
                     self.sleep(self._retry_wait(page, attempts))
                     continue
+                if page.status == 304 and cached is not None:
+                    body = cached.body
+                    return Page(page.url, 200, cached.body, page.headers)
                 if page.status >= 400:
                     raise FetchError(f"HTTP {page.status}: {page.url}", page.status)
+                self._remember(method, full_url, page)
                 return page
         except FetchError as exc:
             error = str(exc)
@@ -135,8 +164,9 @@ class Fetcher:
         finally:
             if self.recorder is not None:
                 elapsed = int((self.clock() - started) * 1000)
-                record = RequestRecord(method, _full_url(url, kwargs.get("params")), _payload(kwargs),
-                                       status, attempts, len(body or b""), elapsed, error)
+                received = 0 if status == 304 else len(body or b"")
+                record = RequestRecord(method, full_url, _payload(kwargs), status, attempts, received,
+                                       elapsed, error)
                 self.recorder(record, body)
 
     def _send_following_redirects(self, method: str, url: str, **kwargs: Any) -> Page:
@@ -153,6 +183,11 @@ class Fetcher:
                 return Page(response.url, response.status_code, self._read_capped(response),
                             CaseInsensitiveDict(response.headers))
         raise FetchError(f"more than {MAX_REDIRECTS} redirects: {url}")
+
+    def _remember(self, method: str, url: str, page: Page) -> None:
+        etag, last_modified = page.headers.get("ETag"), page.headers.get("Last-Modified")
+        if self.cache is not None and method == "GET" and (etag or last_modified):
+            self.cache.remember(url, Validators(etag, last_modified, page.body))
 
     def _check_host(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()
@@ -204,6 +239,15 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return when.timestamp() - time.time()
+
+
+def _conditional_headers(cached: Validators) -> dict[str, str]:
+    headers = {}
+    if cached.etag:
+        headers["If-None-Match"] = cached.etag
+    if cached.last_modified:
+        headers["If-Modified-Since"] = cached.last_modified
+    return headers
 
 
 def _tries(attempts: int) -> str:

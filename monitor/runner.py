@@ -88,7 +88,7 @@ class Runner:
     def run(self, names: list[str], as_of: date, command: str) -> list[CheckResult]:
         run_id = self.store.start_run(as_of, command)
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
-                          self.config.fetch)
+                          self.config.fetch, cache=self.store)
         results: list[CheckResult] = []
         try:
             for name in names:

@@ -7,6 +7,7 @@
 - findings: every late or missing obligation ever raised, with its new/ongoing/resolved state
 - notes: data notes (an unknown status code, an unreadable month) per run
 - outbox: every digest for every recipient and period, queued until sent, sent exactly once
+- http_cache: the ETag / Last-Modified a portal gave for a URL, for conditional requests
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from .fetcher import Recorder, RequestRecord
+from .fetcher import Recorder, RequestRecord, Validators
 from .obligations import Obligation
 
 
@@ -77,7 +78,13 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
     db["obligations"].add_column("person", str)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    """Conditional requests: the validators a portal gave for each URL, and the body they name."""
+    db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "snapshot": str}, pk="url",
+                            foreign_keys=[("snapshot", "snapshots", "sha256")])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 
 
 def _iso(day: date | None) -> str | None:
@@ -179,11 +186,30 @@ class Store:
         return record
 
     def save_snapshot(self, body: bytes) -> str:
+        """Keep a body once, compressed; the same body seen again costs a hash and a lookup."""
         digest = hashlib.sha256(body).hexdigest()
-        with self.db.conn:
-            self.db.execute("insert or ignore into snapshots (sha256, size, body_zlib) values (?, ?, ?)",
-                            [digest, len(body), zlib.compress(body, 6)])
+        if self.db.execute("select 1 from snapshots where sha256 = ?", [digest]).fetchone() is None:
+            with self.db.conn:
+                self.db.execute("insert or ignore into snapshots (sha256, size, body_zlib) values (?, ?, ?)",
+                                [digest, len(body), zlib.compress(body, 6)])
         return digest
+
+    # the response cache of conditional requests (monitor.fetcher.ResponseCache)
+
+    def lookup(self, url: str) -> Validators | None:
+        row = self.db.execute("select etag, last_modified, snapshot from http_cache where url = ?", [url]).fetchone()
+        if row is None:
+            return None
+        try:
+            return Validators(row[0], row[1], self.snapshot(row[2]))
+        except KeyError:
+            return None
+
+    def remember(self, url: str, validators: Validators) -> None:
+        digest = self.save_snapshot(validators.body)
+        with self.db.conn:
+            self.db["http_cache"].upsert({"url": url, "etag": validators.etag,
+                                          "last_modified": validators.last_modified, "snapshot": digest}, pk="url")
 
     def snapshot(self, digest: str) -> bytes:
         row = self.db.execute("select body_zlib from snapshots where sha256 = ?", [digest]).fetchone()

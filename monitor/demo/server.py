@@ -8,6 +8,7 @@ through `portal.hits` and `portal.requests`.
 """
 from __future__ import annotations
 
+import hashlib
 import json as jsonlib
 import re
 import sys
@@ -138,8 +139,9 @@ class DemoPortal:
     `requests` logs every request, routed or not; `hits` counts routed ones by route name.
     """
 
-    def __init__(self, routes: Iterable[Route], host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, routes: Iterable[Route], host: str = "127.0.0.1", port: int = 0, etags: bool = True) -> None:
         self.routes = list(routes)
+        self.etags = etags  # answer GETs with an ETag and If-None-Match with 304, as many portals do
         self.faults = FaultTable(route.name for route in self.routes)
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []
@@ -191,7 +193,8 @@ class DemoPortal:
         except Exception:  # a bug in a world must show as a 500 and a traceback, not a hang
             traceback.print_exc()
             return Response(500, _status_page(500))
-        return fault.alter(response) if fault is not None else response
+        response = fault.alter(response) if fault is not None else response
+        return _conditional(request, response) if self.etags else response
 
     def _find_route(self, request: Request) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes:
@@ -213,6 +216,16 @@ class DemoPortal:
                 return None
             fault.served += 1
             return fault
+
+
+def _conditional(request: Request, response: Response) -> Response:
+    """Give a successful GET an ETag; answer 304 Not Modified when the client already holds it."""
+    if request.method != "GET" or response.status != 200:
+        return response
+    etag = '"' + hashlib.sha256(response.body).hexdigest()[:20] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        return Response(304, b"", response.content_type, {"ETag": etag})
+    return replace(response, headers={**response.headers, "ETag": etag})
 
 
 def _status_page(status: int) -> bytes:
