@@ -47,9 +47,15 @@ def run_demo(out_dir: Path, today: date) -> int:
     return exit_code
 
 
-def serve(as_of: date, port: int) -> None:
+def serve(as_of: date, port: int, out_dir: Path) -> None:
+    """Serve the demo portals, and write a configuration that points the monitor at them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     with DemoPortal(demo_routes(as_of), port=port) as portal:
-        print(f"demo portals for {as_of} on {portal.url} (token {DEMO_TOKEN}; Ctrl-C to stop)", flush=True)
+        config = out_dir / "serve.toml"
+        config.write_text(demo_config(portal.url, out_dir / "serve"), encoding="utf-8")
+        print(f"demo portals for {as_of} on {portal.url} (token {DEMO_TOKEN}; Ctrl-C to stop)\n"
+              f"try: TENDER_OPENDATA_TOKEN={DEMO_TOKEN} monitor --config {config} check budget "
+              f"--as-of {as_of}", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -65,7 +71,7 @@ def main() -> int:
     args = parser.parse_args()
     today = args.as_of or today_in_ulaanbaatar()
     if args.command == "serve":
-        serve(today, args.port)
+        serve(today, args.port, args.out)
         return 0
     return run_demo(args.out, today)
 
