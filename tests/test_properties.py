@@ -12,7 +12,7 @@ from typing import Any, Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import declarations_pages, tender_pages
+from checks import budget_mof, budget_shilendans, declarations_pages, legal_pages, tender_pages
 from monitor.errors import SourceError
 from monitor.mongolian import find_date, find_year_month, parse_amount, parse_date
 
@@ -95,13 +95,26 @@ HTML_PARSERS = [
     (tender_pages.parse_results_page, "tender_results.html"),
     (tender_pages.parse_result_detail, "tender_result_detail.html"),
     (tender_pages.parse_contracts_page, "tender_contracts.html"),
+    (budget_mof.parse_mof_page, "mof_budget_performance.html"),
 ]
 JSON_PARSERS = [
     (tender_pages.parse_invitation_page, "tender_opendata_invitation.json"),
     (tender_pages.parse_invitation_page, "real_tender_opendata_records.json"),
     (declarations_pages.parse_search, "xacxom_search.json"),
     (declarations_pages.parse_declarations, "xacxom_declaration.json"),
+    (budget_shilendans.parse_organizations_page, "shilendans_organizations.json"),
+    (lambda payload: budget_shilendans.parse_reports(payload, 2026), "shilendans_reports.json"),
+    (legal_pages.parse_register_page, "legalinfo_ajaxListBody.json"),
+    (legal_pages.parse_drafts_page, "parliament_tusulList_preparation.json"),
+    (legal_pages.parse_drafts_page, "parliament_tusulList_submitted.json"),
 ]
+
+
+def test_the_register_fragment_survives_mutated_html() -> None:
+    """legalinfo's rows are HTML inside JSON: mutate the fragment itself."""
+    sample = json.loads((FIXTURES / "legalinfo_ajaxListBody.json").read_text(encoding="utf-8"))
+    FAST(given(mutations(sample["Html"]))(
+        lambda html: only_documented_errors(legal_pages.parse_register_page, {**sample, "Html": html})))()
 
 
 def test_every_html_parser_survives_mutated_samples() -> None:
