@@ -23,7 +23,7 @@ from .findings import finding_json
 from .mailer import send_queued
 from .outbox import queue_digests, unsubscribe_address
 from .registry import available_checks
-from .runner import EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner, run_lock
+from .runner import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CheckResult, Runner, run_exit_code, run_lock
 from .store import Store
 
 log = logging.getLogger("monitor")
@@ -127,10 +127,12 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
             out.write("\n")
         else:
             _print_result(result, out)
-        return EXIT_OK if result.ok else EXIT_SOURCE_FAILED
+        _report_error(result)
+        return result.exit_code
     results = runner.run(args.only or sorted(checks), as_of, "run")
     for result in results:
         _print_summary(result, out)
+        _report_error(result)
     out_dir = Path(config.digest_dir) if config.digest_dir else Path(db_path).parent / "digests"
     for path in write_digests(store, as_of, out_dir, config.languages):
         print(f"digest written: {path}", file=out)
@@ -138,7 +140,13 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
         queued = queue_digests(store, config, as_of)
         print(f"digests queued: {len(queued)}" + (f" ({', '.join(queued)})" if queued else ""), file=out)
         _deliver(config, store, out)
-    return EXIT_OK if all(result.ok for result in results) else EXIT_SOURCE_FAILED
+    return run_exit_code(results)
+
+
+def _report_error(result: CheckResult) -> None:
+    if result.error:
+        print(f"monitor: {result.check}: {result.error} (findings kept as they were; run with -v for details)",
+              file=sys.stderr)
 
 
 def _deliver(config: Config, store: Store, out: TextIO) -> bool:

@@ -40,18 +40,33 @@ class CheckResult:
     findings: list[dict[str, Any]]
     obligations: list[Obligation]
     notes: list[dict[str, str]] = field(default_factory=list)
+    error: str | None = None  # the check itself failed (a bug): exit 1, findings kept as they were
 
     @property
     def ok(self) -> bool:
         return all(source["ok"] for source in self.sources)
 
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return EXIT_ERROR
+        return EXIT_OK if self.ok else EXIT_SOURCE_FAILED
+
     def as_json(self) -> dict[str, Any]:
-        out = {"check": self.check, "as_of": self.as_of.isoformat(), "sources": self.sources,
+        out: dict[str, Any] = {"check": self.check, "as_of": self.as_of.isoformat(), "sources": self.sources,
                "findings": self.findings,
                "agencies": [row.as_dict() for row in agency_figures(self.obligations)]}
         if self.notes:
             out["notes"] = self.notes
+        if self.error:
+            out["error"] = self.error
         return out
+
+
+def run_exit_code(results: list[CheckResult]) -> int:
+    """1 when a check itself failed, else 3 when a source could not be read, else 0."""
+    codes = {result.exit_code for result in results}
+    return next((code for code in (EXIT_ERROR, EXIT_SOURCE_FAILED) if code in codes), EXIT_OK)
 
 
 class RunLocked(MonitorError):
@@ -94,8 +109,7 @@ class Runner:
             for name in names:
                 results.append(self.run_check(run_id, self.checks[name](), as_of, fetcher))
         finally:
-            ok = all(result.ok for result in results)
-            self.store.finish_run(run_id, EXIT_OK if ok else EXIT_SOURCE_FAILED)
+            self.store.finish_run(run_id, run_exit_code(results))
         return results
 
     def run_check(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher) -> CheckResult:
@@ -111,14 +125,21 @@ class Runner:
             self.store.record_source(run_id, check.name, source, as_of, error)
         evaluate = EvaluateContext(as_of, config, self.config.portals, self.calendar, self.store,
                                    failed, notes)
-        obligations = check.evaluate(evaluate)
+        sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
+        self.store.save_notes(run_id, check.name, notes.items)
+        try:
+            obligations = check.evaluate(evaluate)
+        except Exception as exc:  # a bug in a rule: keep every finding as it was, judge nothing
+            log.exception("unexpected failure judging %s", check.name)
+            kept = [{**finding_json(row), "state": "ongoing", "rechecked": False}
+                    for row in self.store.findings(check.name)]
+            return CheckResult(check.name, as_of, sources, kept, [], notes.items,
+                               error=f"judging failed: {type(exc).__name__}: {exc}")
         self.store.replace_obligations(check.name, as_of, obligations)
         stored = [row for row in self.store.findings(check.name, open_only=False)
                   if row["is_open"] or row["judged_on"] == as_of.isoformat()]
         rows = update_findings(check.name, as_of, obligations, stored)
         self.store.save_findings(rows)
-        self.store.save_notes(run_id, check.name, notes.items)
-        sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
         findings = [finding_json(row) for row in rows if row["is_open"]]
         return CheckResult(check.name, as_of, sources, findings, obligations, notes.items)
 
