@@ -63,16 +63,15 @@ class BudgetCheck(Check):
       day of `start_month`, or an empty page: a few pages.
 
     Decisions where rules.md is silent:
+    - Every run asks at least one entity: when all are settled, the one asked longest ago. So a
+      reports endpoint that is down is noticed (exit 3) even on a night when nobody needs asking.
     - One entity's request failing (an HTTP error after retries, a 4xx, an answer without its
-      items) makes only that entity's months without a stored posting `unknown`; the others are
-      judged. The source is still marked failed (exit 3), after storing what was read, with the
-      count of entities that failed and the first error. After 5 failures in a row the portal is
-      taken to be down and no further entity is asked; those not asked are unknown likewise.
-      Which entities were read on this run is kept in records of kind `budget.reports_poll`
-      (one per entity: the run date of its last request, whether it worked, and since when each
-      year's postings have been read), so a same-day re-run that succeeds clears the failure.
-    - A month already holding a stored posting is judged from it even when the entity's request
-      failed tonight: the earliest posting is a fact once seen.
+      items) fails `budget.reports` for the run: as rules.md section 2 says, every monthly
+      obligation is then `unknown` and open findings are carried, not re-checked. The other
+      entities are still asked and what they answer is stored. After 5 failures in a row the
+      portal is taken to be down and no further entity is asked. Each entity's last request is
+      kept in records of kind `budget.reports_poll` (its run date, whether it worked, and since
+      when each year's postings have been read: an entity's own baseline for undated postings).
     - Postings and the Ministry's listing only accumulate: an entity answering no postings for a
       year where postings were stored before, or a Ministry listing empty where items were stored
       before, is a broken answer and fails (that entity, or the source), never a "missing".
@@ -138,6 +137,8 @@ class BudgetCheck(Check):
         seen_before = {(p.data["entity_id"], p.data["listed_year"]) for p in postings}
         wanted = [(entity, years) for entity in entities
                   if (years := years_lacking(months, entity.key, found, ctx.as_of))]
+        if not wanted and entities and months:
+            wanted = [(_asked_longest_ago(entities, polls), [months[-1][0]])]  # is the portal still there?
         failures: list[str] = []
         in_a_row = 0
         for asked, (entity, years) in enumerate(wanted, start=1):
@@ -231,12 +232,10 @@ class BudgetCheck(Check):
         found = earliest_postings(ctx.records(POSTING_KIND).values(), polls)
         base = ctx.portals["shilendans"]
         for entity in entities:
-            read_now = read_on_run(polls.get(entity.key), ctx.as_of)
             for month in months:
                 posting = found.get((entity.key, month))
                 yield ctx.judge(
-                    depends_on=(ORGANIZATIONS,), known=read_now or _settled(posting, ctx.as_of),
-                    rule=MONTHLY, agency=entity.name, agency_key=entity.key,
+                    depends_on=(ORGANIZATIONS, REPORTS), rule=MONTHLY, agency=entity.name, agency_key=entity.key,
                     subject=f"{entity.key}/{month_text(month)}", due=self._due(ctx, month),
                     published=posting.published if posting else None,
                     baseline=posting.baseline if posting else False,
@@ -374,7 +373,7 @@ def _earlier(current: Found | None, candidate: Found) -> Found:
 
 
 def _settled(found: Found | None, as_of: date) -> bool:
-    """A month with a stored posting by the run's date: judged from it, whatever tonight's request did."""
+    """A month with a stored posting by the run's date: its entity need not be asked again for it."""
     return found is not None and (found.baseline or found.published <= as_of)
 
 
@@ -384,9 +383,10 @@ def years_lacking(months: list[Month], entity_key: str, found: Mapping[tuple[str
     return sorted({month[0] for month in months if not _settled(found.get((entity_key, month)), as_of)})
 
 
-def read_on_run(poll: Record | None, as_of: date) -> bool:
-    """The entity's postings were read successfully on this run's date."""
-    return poll is not None and poll.data["polled_on"] == as_of.isoformat() and poll.data["ok"]
+def _asked_longest_ago(entities: list[Entity], polls: Mapping[str, Record]) -> Entity:
+    """The entity whose postings were read longest ago (never read first): tonight's one question
+    when every entity is settled, so a reports endpoint that is down is still noticed."""
+    return min(entities, key=lambda e: (polls[e.key].data["polled_on"] if e.key in polls else "", e.key))
 
 
 def _absolute(base: str, url: str) -> str:

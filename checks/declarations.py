@@ -29,7 +29,8 @@ saw that year (the API gives no publication date); and `declarations.walk` (key 
 whose last_seen is the date of the latest complete walk.
 
 Published: Y is in the official's current `years`; published date: the first_seen of the year's
-record; a year already stored on the source's first successful read is baseline and counts as met.
+record; a year already there the first time the monitor saw the official, on or before the source's
+first successful read, is baseline and counts as met.
 The declaration itself (3b) is not read (it carries no publication date either); its address is the
 evidence link.
 
@@ -195,8 +196,8 @@ class DeclarationsCheck(Check):
             if year in data["years"]:
                 record = year_records.get(f"{aid}/{year}")
                 known = record is not None
-                if record is not None:
-                    baseline = ctx.is_baseline(record, SEARCH)
+                if record is not None:  # baseline: there the first time the monitor saw this official
+                    baseline = ctx.is_baseline(record, SEARCH) and record.first_seen <= official.first_seen
                     published = None if baseline else record.first_seen
             yield ctx.judge(depends_on=(SEARCH,), known=known, rule=RULE,
                             agency=data["organization_name"],
