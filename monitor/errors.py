@@ -15,7 +15,11 @@ class SourceError(MonitorError):
 
 
 class FetchError(SourceError):
-    """The portal did not answer usably: unreachable, an HTTP error after retries, too large."""
+    """The portal did not answer usably: unreachable, an HTTP error after retries, too large.
+
+    The message is the fault alone, as interface.md writes it ("HTTP 503 after 4 tries"); which
+    page it was is in the `requests` table.
+    """
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)

@@ -142,20 +142,20 @@ class Fetcher:
                     page = self._send_following_redirects(method, url, **kwargs)
                 except requests.RequestException as exc:
                     if attempts > self.settings.retries:
-                        raise FetchError(f"{_failure(exc)} after {_tries(attempts)}: {url}") from None
+                        raise FetchError(f"{_failure(exc)} after {_tries(attempts)}") from None
                     self.sleep(self._backoff(attempts))
                     continue
                 status, body = page.status, page.body
                 if page.status in RETRY_STATUSES:
                     if attempts > self.settings.retries:
-                        raise FetchError(f"HTTP {page.status} after {_tries(attempts)}: {page.url}", page.status)
+                        raise FetchError(f"HTTP {page.status} after {_tries(attempts)}", page.status)
                     self.sleep(self._retry_wait(page, attempts))
                     continue
                 if page.status == 304 and cached is not None:
                     body = cached.body
                     return Page(page.url, 200, cached.body, page.headers)
                 if page.status >= 400:
-                    raise FetchError(f"HTTP {page.status}: {page.url}", page.status)
+                    raise FetchError(f"HTTP {page.status}", page.status)
                 self._remember(method, full_url, page)
                 return page
         except FetchError as exc:
@@ -182,7 +182,7 @@ class Fetcher:
                     continue
                 return Page(response.url, response.status_code, self._read_capped(response),
                             CaseInsensitiveDict(response.headers))
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects: {url}")
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
     def _remember(self, method: str, url: str, page: Page) -> None:
         etag, last_modified = page.headers.get("ETag"), page.headers.get("Last-Modified")
@@ -206,12 +206,12 @@ class Fetcher:
     def _read_capped(self, response: requests.Response) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-            raise FetchError(f"response larger than {self.settings.max_bytes} bytes: {response.url}")
+            raise FetchError(f"response larger than {self.settings.max_bytes} bytes")
         chunks, size, started = [], 0, self.clock()
         for chunk in response.iter_content(chunk_size=65536):
             size += len(chunk)
             if size > self.settings.max_bytes:
-                raise FetchError(f"response larger than {self.settings.max_bytes} bytes: {response.url}")
+                raise FetchError(f"response larger than {self.settings.max_bytes} bytes")
             if self.clock() - started > self.settings.timeout * BODY_TIMEOUT_FACTOR:
                 raise requests.Timeout(f"body still arriving after {self.settings.timeout * BODY_TIMEOUT_FACTOR:.0f} s")
             chunks.append(chunk)

@@ -114,7 +114,7 @@ def test_gives_up_after_retries(rsps, fake, records):
 
 def test_gives_up_at_once_with_no_retries(rsps, fake, records):
     rsps.add(responses.GET, URL, status=503)
-    with pytest.raises(FetchError, match=r"^HTTP 503 after 1 try:"):
+    with pytest.raises(FetchError, match=r"^HTTP 503 after 1 try$"):
         make(fake, records, retries=0).get(URL)
     assert len(rsps.calls) == 1
     assert fake.sleeps == []
@@ -125,20 +125,20 @@ def test_4xx_is_not_retried(rsps, fake, records, status):
     rsps.add(responses.GET, URL, status=status)
     with pytest.raises(FetchError) as info:
         make(fake, records).get(URL)
-    assert str(info.value) == f"HTTP {status}: {URL}"
+    assert str(info.value) == f"HTTP {status}"
     assert info.value.status == status
     assert info.value.is_permanent
     assert len(rsps.calls) == 1
     assert fake.sleeps == []
     [(record, _)] = records
-    assert record.status == status and record.attempts == 1 and record.error == f"HTTP {status}: {URL}"
+    assert record.status == status and record.attempts == 1 and record.error == f"HTTP {status}"
 
 
 def test_connection_error_is_retried_then_reported(rsps, fake, records):
     rsps.add(responses.GET, URL, body=requests.ConnectionError("refused"))
     with pytest.raises(FetchError) as info:
         make(fake, records, retries=2).get(URL)
-    assert str(info.value) == f"unreachable after 3 tries: {URL}"
+    assert str(info.value) == "unreachable after 3 tries"
     assert len(rsps.calls) == 3
     [(record, body)] = records
     assert record.status is None and record.error == str(info.value) and body is None

@@ -101,7 +101,7 @@ def test_findings_live_across_runs_over_a_changing_world(tmp_path):
         assert code == 3
         assert sixth["sources"] == [
             {"name": "legal.register", "ok": False,
-             "error": f"HTTP 503 after 2 tries: {portal.url}/mn/ajaxListBody/"},
+             "error": "HTTP 503 after 2 tries"},
             {"name": "legal.drafts", "ok": True, "error": None}]
         open_before = _by_identity(fifth)
         carried = _by_identity(sixth)

@@ -342,7 +342,7 @@ def test_a_failed_draft_source_raises_nothing_new_and_carries_what_was_open(moni
     code, result = monitor.run(day("2026-03-04"))
     assert code == 3
     assert result["sources"][1] == {"name": "legal.drafts", "ok": False,
-                                    "error": f"HTTP 503 after 2 tries: {monitor.portal.url}/tusul/tusulList"}
+                                    "error": "HTTP 503 after 2 tries"}
     found = findings(result, "legal.draft_comment_period")
     assert list(found) == ["n-1"]
     assert (found["n-1"]["status"], found["n-1"]["state"], found["n-1"]["rechecked"]) == ("missing", "ongoing", False)
