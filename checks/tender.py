@@ -6,9 +6,10 @@ Rules: tender.result_published and tender.contract_published (rules.md section 3
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from monitor.check import Check, CollectContext, EvaluateContext
 from monitor.errors import ConfigError, FetchError, LayoutChanged, SourceError
@@ -52,7 +53,7 @@ class TenderCheck(Check):
         token = ctx.environ.get(ctx.config["token_env"])
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         for year in _years(ctx.config, ctx.as_of):
-            seen: dict[str, dict[str, Any]] = {}
+            seen: set[str] = set()
             for page in range(1, MAX_PAGES + 1):
                 form = {"current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}
                 try:
@@ -61,19 +62,23 @@ class TenderCheck(Check):
                     if not token and "401" in str(exc):
                         raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
                     raise
-                fresh = [item for item in items if item["number"] not in seen]
+                fresh = {item["number"]: item for item in items if item["number"] not in seen}
                 if items and not fresh and len(seen) < total:
                     raise LayoutChanged(f"invitations API repeats itself on page {page} "
                                         f"({len(seen)} of {total} read for {year})")
-                seen.update((item["number"], item) for item in fresh)
+                self._note_invitations(ctx, fresh.values())
+                ctx.save("tender.invitation", fresh.items())  # page by page: memory stays flat
+                seen.update(fresh)
                 if not items or len(seen) >= total:
                     break
-            for item in seen.values():
-                if item["doc_status"] not in KNOWN_STATUSES:
-                    ctx.notes.add(INVITATIONS, f"unknown docStatusCode {item['doc_status']!r} on {item['number']}")
-                if item.get("unreadable"):
-                    ctx.notes.add(INVITATIONS, f"{item['number']}: {item['unreadable']}")
-            ctx.save("tender.invitation", seen.items())
+
+    @staticmethod
+    def _note_invitations(ctx: CollectContext, items: Iterable[dict[str, Any]]) -> None:
+        for item in items:
+            if item["doc_status"] not in KNOWN_STATUSES:
+                ctx.notes.add(INVITATIONS, f"unknown docStatusCode {item['doc_status']!r} on {item['number']}")
+            if item.get("unreadable"):
+                ctx.notes.add(INVITATIONS, f"{item['number']}: {item['unreadable']}")
 
     def _collect_results(self, ctx: CollectContext) -> None:
         self._collect_listing(ctx, RESULTS, "result", parse_results_page, "tender.result", "notice_date")
@@ -83,16 +88,18 @@ class TenderCheck(Check):
 
     def _collect_listing(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str,
                          date_field: str) -> None:
-        """Store a listing's rows by invitation number; where a number repeats, the earliest date counts."""
-        rows: dict[str, dict[str, Any]] = {}
+        """Store a listing page by page, by invitation number; where a number repeats, the earliest date counts."""
+        dates: dict[str, str | None] = {}
         for year, page_rows in self._listing(ctx, path, parse, kind):
+            keep = {}
             for row in page_rows:
                 if row.get("unreadable"):
                     ctx.notes.add(source, f"{row['number']}: {row['unreadable']}")
-                earlier = rows.get(row["number"])
-                if earlier is None or _earlier(row[date_field], earlier[date_field]):
-                    rows[row["number"]] = {**row, "year": year}
-        ctx.save(kind, rows.items())
+                number = row["number"]
+                if number not in dates or _earlier(row[date_field], dates[number]):
+                    dates[number] = row[date_field]
+                    keep[number] = {**row, "year": year}
+            ctx.save(kind, keep.items())
 
     def _listing(self, ctx: CollectContext, path: str, parse: Any,
                  kind: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
@@ -102,15 +109,15 @@ class TenderCheck(Check):
         only grow, so it is a broken portal, and the source fails instead of looking empty.
         """
         url = f"{ctx.portals['tender']}/mn/{path}/"
-        stored = ctx.records(kind).values()
+        stored: dict[int, int] = defaultdict(int)
+        for record in ctx.iter_records(kind):
+            stored[record.data.get("year")] += 1
         for year in _years(ctx.config, ctx.as_of):
             previous: list[dict[str, Any]] | None = None
             for page in range(1, MAX_PAGES + 1):
                 rows = parse(ctx.fetcher.get(url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page}).text())
-                if not rows and page == 1:
-                    known = sum(1 for r in stored if r.data.get("year") == year)
-                    if known:
-                        raise LayoutChanged(f"/mn/{path}/?year={year} is empty where {known} rows were seen before")
+                if not rows and page == 1 and stored[year]:
+                    raise LayoutChanged(f"/mn/{path}/?year={year} is empty where {stored[year]} rows were seen before")
                 if not rows:
                     break
                 if rows == previous:
@@ -121,7 +128,7 @@ class TenderCheck(Check):
     def _collect_details(self, ctx: CollectContext) -> None:
         """Fetch each result's detail page once; a 4xx skips that page, anything worse stops the source."""
         have = ctx.record_keys("tender.result_detail")
-        wanted = sorted({r.data["detail_id"] for r in ctx.records("tender.result").values()
+        wanted = sorted({r.data["detail_id"] for r in ctx.iter_records("tender.result")
                          if r.data.get("detail_id") and r.data["detail_id"] not in have})
         failures: list[str] = []
         for detail_id in wanted:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Iterator, Mapping
 
 from .calendar import WorkCalendar
 from .fetcher import Fetcher
@@ -46,6 +46,10 @@ class CollectContext:
 
     def records(self, kind: str) -> dict[str, Record]:
         return self.store.records(kind)
+
+    def iter_records(self, kind: str) -> Iterator[Record]:
+        """Stored records one at a time, for a pass that need not hold them all."""
+        return self.store.iter_records(kind)
 
     def record_keys(self, kind: str) -> set[str]:
         return self.store.record_keys(kind)
