@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import find_year_month, fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -111,10 +111,12 @@ class BudgetCheck(Check):
         """Read the whole listing, then store it at once: the scope is the last complete read."""
         url = f"{ctx.portals['shilendans']}/portal-api/v1/organizations"
         seen: dict[str, dict[str, Any]] = {}
-        total = 0
+        total, stored = 0, len(ctx.record_keys(ORG_KIND))
         for page in range(1, MAX_PAGES + 1):
-            answer = ctx.fetcher.get(url, params={"page": page, "size": ORG_PAGE_SIZE})
-            total, items = parse_organizations_page(answer.json())
+            parse = refusing_empty(lambda p: parse_organizations_page(p.json()), lambda answer: not answer[1],
+                                   page == 1 and stored > 0,
+                                   f"organisations listing is empty where {stored} entities were seen before")
+            total, items = ctx.read(parse, "GET", url, params={"page": page, "size": ORG_PAGE_SIZE})
             fresh = {item["id"]: item for item in items if item["id"] not in seen}
             if items and not fresh:
                 raise LayoutChanged(f"organisations listing ignores its page parameter (page {page} repeats)")
@@ -177,9 +179,9 @@ class BudgetCheck(Check):
         """One entity's postings of one year. An empty answer where postings were stored before is not
         believed (postings only accumulate): it is a broken answer, not an entity that posted nothing."""
         url = f"{ctx.portals['shilendans']}/portal-api/v1/organization/{entity.key}/reports"
-        parsed = parse_reports(ctx.fetcher.get(url, params={"year": year, "group": GROUP}).json(), year)
-        if not parsed and seen_before:
-            raise LayoutChanged(f"no postings for {year} where postings were seen before")
+        parse = refusing_empty(lambda page: parse_reports(page.json(), year), lambda parsed: not parsed,
+                               seen_before, f"no postings for {year} where postings were seen before")
+        parsed = ctx.read(parse, "GET", url, params={"year": year, "group": GROUP})
         postings = []
         for posting in parsed:
             if posting["group"] not in (None, GROUP):
@@ -202,9 +204,10 @@ class BudgetCheck(Check):
         start = date(*scope_start(ctx.config, ctx.as_of), 1).isoformat()
         previous: list[dict[str, Any]] | None = None
         for page in range(1, MAX_PAGES + 1):
-            items = parse_mof_page(ctx.fetcher.get(url, params={"page": page}).text())
-            if not items and page == 1 and ctx.record_keys(MOF_KIND):
-                raise LayoutChanged("/c/budget-performance is empty where items were seen before")
+            parse = refusing_empty(lambda p: parse_mof_page(p.text()), lambda items: not items,
+                                   page == 1 and bool(ctx.record_keys(MOF_KIND)),
+                                   "/c/budget-performance is empty where items were seen before")
+            items = ctx.read(parse, "GET", url, params={"page": page})
             if not items:
                 break
             if items == previous:

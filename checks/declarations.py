@@ -35,6 +35,9 @@ The declaration itself (3b) is not read (it carries no publication date either);
 evidence link.
 
 Decisions where the rules are silent:
+- A letter that listed 5 or more officials on the last complete walk and now lists nobody is a
+  broken answer, not an exodus: it is asked once more, then the source fails. (A letter that
+  listed fewer may really empty, as people leave.)
 - A letter that cannot be read fails the whole source, after storing what the letters before it
   showed (so a year seen that day keeps that day as its first sight). A partial walk never
   removes anyone: the officials judged are those seen on or after the latest complete walk
@@ -74,7 +77,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -146,21 +149,29 @@ class DeclarationsCheck(Check):
     def collect(self, source: str, ctx: CollectContext) -> None:
         """Walk every letter; store what was read even when a letter fails, then fail the source."""
         url = f"{ctx.portals['xacxom']}/api/public/xacxom/search"
+        last_walk = ctx.records(WALK).get(WALK_KEY)
+        listed_before = last_walk.data.get("listed", {}) if last_walk else {}
         officials: dict[str, dict[str, Any]] = {}
+        listed: dict[str, int] = {}
         try:
             for letter in LETTERS:
+                before = listed_before.get(letter, 0)
+                parse = refusing_empty(lambda page: parse_search(page.json()), lambda found: not found,
+                                       before >= LISTED_TO_DOUBT_SILENCE,
+                                       f"empty where the last complete walk listed {before}")
                 try:
-                    found = parse_search(ctx.fetcher.post(url, json={"firstname": letter}).json())
+                    found = ctx.read(parse, "POST", url, json={"firstname": letter})
                 except SourceError as exc:
                     raise SourceError(f"letter {letter}: {exc} (the {len(officials)} officials "
                                       "read before it are kept)") from None
+                listed[letter] = len(found)
                 for official in found:
                     _merge(ctx, officials, official)
         finally:
             _save(ctx, officials)
         if not officials:
             raise LayoutChanged("no official under any letter")
-        ctx.save(WALK, [(WALK_KEY, {"letters": len(LETTERS), "officials": len(officials)})])
+        ctx.save(WALK, [(WALK_KEY, {"listed": listed, "officials": len(officials)})])
 
     # judging
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, LayoutChanged
 from monitor.obligations import Obligation
 from monitor.store import Record
@@ -143,12 +143,13 @@ class LegalCheck(Check):
 
     def _collect_register(self, ctx: CollectContext) -> None:
         walks = _walks_by_category(ctx.records(WALK))
+        listed = _listed_on_last_read(ctx.iter_records(ACT), lambda act: act.data["category"])
         for category in ctx.config["categories"]:
             cutoff = _nightly_cutoff(walks.get(category, []), ctx.as_of, ctx.config)
-            complete = self._walk_category(ctx, category, cutoff)
+            complete = self._walk_category(ctx, category, cutoff, listed.get(category, 0))
             _save_walk(ctx, Walk(category, ctx.as_of, None if complete else cutoff))
 
-    def _walk_category(self, ctx: CollectContext, category: int, cutoff: date | None) -> bool:
+    def _walk_category(self, ctx: CollectContext, category: int, cutoff: date | None, listed_before: int) -> bool:
         """Page one category newest first, storing every act; True when the walk reached the end.
 
         With a cut-off, stop after a page whose acts are all enacted before it, unless the
@@ -161,7 +162,10 @@ class LegalCheck(Check):
         for page in range(1, MAX_PAGES + 1):
             form = {"filtercategorytypeid": category, "isactive": 1, "page": page,
                     "sort": "enacteddate", "sortType": "desc"}
-            acts = parse_register_page(ctx.fetcher.post(url, data=form).json())
+            parse = refusing_empty(lambda p: parse_register_page(p.json()), lambda acts: not acts,
+                                   page == 1 and listed_before >= LISTED_TO_DOUBT_SILENCE,
+                                   f"category {category} is empty where {listed_before} acts were listed before")
+            acts = ctx.read(parse, "POST", url, data=form)
             if not acts:
                 return True
             if acts == previous:
@@ -186,7 +190,8 @@ class LegalCheck(Check):
 
     def _collect_drafts(self, ctx: CollectContext) -> None:
         for kind, key in ((PREPARATION, "preparation_list"), (SUBMITTED, "submitted_list")):
-            drafts = self._read_list(ctx, ctx.config[key].strip())
+            listed_before = sum(_listed_on_last_read(ctx.iter_records(kind), lambda draft: kind).values())
+            drafts = self._read_list(ctx, ctx.config[key].strip(), listed_before)
             for draft in drafts.values():
                 for field, text in draft["unreadable"].items():
                     ctx.notes.add(DRAFTS, f"draft {draft['id']}: unreadable {field} {text!r}")
@@ -194,7 +199,7 @@ class LegalCheck(Check):
                     ctx.notes.add(DRAFTS, f"submitted draft {draft['id']} has no readable lawDate; not judged")
             ctx.save(kind, drafts.items())
 
-    def _read_list(self, ctx: CollectContext, list_id: str) -> dict[str, dict[str, Any]]:
+    def _read_list(self, ctx: CollectContext, list_id: str, listed_before: int) -> dict[str, dict[str, Any]]:
         """Every draft of one list, paging until `count` drafts were offered."""
         url = f"{ctx.portals['parliament']}/tusul/tusulList"
         seen: dict[str, dict[str, Any]] = {}
@@ -203,7 +208,10 @@ class LegalCheck(Check):
         for page in range(1, MAX_PAGES + 1):
             body = {"appId": APP_ID, "parentId": list_id, "page": page, "limit": DRAFTS_PER_PAGE,
                     "orderBy": "publishDate", "orderDir": "DESC"}
-            count, drafts = parse_drafts_page(ctx.fetcher.post(url, json=body).json())
+            parse = refusing_empty(lambda p: parse_drafts_page(p.json()), lambda answer: not answer[1],
+                                   page == 1 and listed_before >= LISTED_TO_DOUBT_SILENCE,
+                                   f"tusulList {list_id} is empty where {listed_before} drafts were listed before")
+            count, drafts = ctx.read(parse, "POST", url, json=body)
             if drafts and drafts == previous:
                 raise LayoutChanged(f"tusulList ignores its page parameter (page {page} repeats)")
             previous = drafts
@@ -272,6 +280,19 @@ class LegalCheck(Check):
 
 
 # the register's walks
+
+def _listed_on_last_read(records: Iterable[Record], group: Callable[[Record], Any]) -> dict[Any, int]:
+    """Per group, how many records the latest read that saw any of them listed (their last_seen)."""
+    latest: dict[Any, date] = {}
+    counts: dict[Any, int] = defaultdict(int)
+    for record in records:
+        key = group(record)
+        if record.last_seen > latest.get(key, date.min):
+            latest[key], counts[key] = record.last_seen, 0
+        if record.last_seen == latest[key]:
+            counts[key] += 1
+    return dict(counts)
+
 
 def _walks_by_category(records: Mapping[str, Record]) -> dict[int, list[Walk]]:
     """Every stored walk per category, oldest first."""

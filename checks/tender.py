@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, FetchError, LayoutChanged, SourceError
 from monitor.obligations import Obligation
 from monitor.store import Record
@@ -52,12 +52,16 @@ class TenderCheck(Check):
         url = f"{ctx.portals['tender_opendata']}/api/invitation"
         token = ctx.environ.get(ctx.config["token_env"])
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        stored = _count_by_year(ctx, "tender.invitation", "tender_year")
         for year in _years(ctx.config, ctx.as_of):
             seen: set[str] = set()
             for page in range(1, MAX_PAGES + 1):
                 form = {"current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}
+                parse = refusing_empty(lambda p: parse_invitation_page(p.json()), lambda answer: not answer[1],
+                                       page == 1 and stored[year] > 0,
+                                       f"no invitations for {year} where {stored[year]} were seen before")
                 try:
-                    total, items = parse_invitation_page(ctx.fetcher.post(url, data=form, headers=headers).json())
+                    total, items = ctx.read(parse, "POST", url, data=form, headers=headers)
                 except SourceError as exc:
                     if not token and "401" in str(exc):
                         raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
@@ -109,15 +113,13 @@ class TenderCheck(Check):
         only grow, so it is a broken portal, and the source fails instead of looking empty.
         """
         url = f"{ctx.portals['tender']}/mn/{path}/"
-        stored: dict[int, int] = defaultdict(int)
-        for record in ctx.iter_records(kind):
-            stored[record.data.get("year")] += 1
+        stored = _count_by_year(ctx, kind, "year")
         for year in _years(ctx.config, ctx.as_of):
             previous: list[dict[str, Any]] | None = None
             for page in range(1, MAX_PAGES + 1):
-                rows = parse(ctx.fetcher.get(url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page}).text())
-                if not rows and page == 1 and stored[year]:
-                    raise LayoutChanged(f"/mn/{path}/?year={year} is empty where {stored[year]} rows were seen before")
+                read = refusing_empty(lambda p: parse(p.text()), lambda rows: not rows, page == 1 and stored[year] > 0,
+                                      f"/mn/{path}/?year={year} is empty where {stored[year]} rows were seen before")
+                rows = ctx.read(read, "GET", url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page})
                 if not rows:
                     break
                 if rows == previous:
@@ -134,7 +136,7 @@ class TenderCheck(Check):
         for detail_id in wanted:
             url = f"{ctx.portals['tender']}/mn/result/detail/{detail_id}"
             try:
-                detail = parse_result_detail(ctx.fetcher.get(url).text())
+                detail = ctx.read(lambda page: parse_result_detail(page.text()), "GET", url)
             except FetchError as exc:
                 if not exc.is_permanent:
                     raise
@@ -210,6 +212,14 @@ class TenderCheck(Check):
                 agency=data["agency"], agency_key=agency_key, subject=number,
                 due=ctx.calendar.days_after(notice, ctx.config["contract_due_days"]),
                 published=published, baseline=baseline, evidence_url=evidence)
+
+
+def _count_by_year(ctx: CollectContext, kind: str, field: str) -> dict[Any, int]:
+    """How many records of a kind were stored per year, read in one streaming pass."""
+    counts: dict[Any, int] = defaultdict(int)
+    for record in ctx.iter_records(kind):
+        counts[record.data.get(field)] += 1
+    return counts
 
 
 def _years(config: Mapping[str, Any], as_of: date) -> list[int]:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar, Iterable, Iterator, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 from .calendar import WorkCalendar
-from .fetcher import Fetcher
+from .errors import LayoutChanged, PortalError
+from .fetcher import Fetcher, Page
 from .obligations import Obligation, judge
 from .store import Record, Store
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,6 +42,20 @@ class CollectContext:
     store: Store
     notes: Notes
     environ: Mapping[str, str]
+
+    def read(self, parse: Callable[[Page], T], method: str, url: str, **request: Any) -> T:
+        """Fetch one page and parse it. A page that does not parse (a changed or broken layout, an
+        error code, an empty listing that had rows) is fetched once more, afresh, before the
+        source fails: a portal being redeployed serves a broken page now and then. The page's
+        validators are kept only once it has parsed."""
+        page = self.fetcher.request(method, url, **request)
+        try:
+            parsed = parse(page)
+        except (LayoutChanged, PortalError):
+            page = self.fetcher.request(method, url, revalidate=False, **request)
+            parsed = parse(page)
+        self.fetcher.keep(page)
+        return parsed
 
     def save(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
         """Store items seen on this run's date."""
@@ -93,6 +110,24 @@ class EvaluateContext:
         (what it needs was never read, e.g. a detail page not yet fetched).
         """
         return judge(as_of=self.as_of, readable=known and self.readable(*depends_on), **fields)
+
+
+# A list that showed this many rows on its last read and now shows none is taken for broken;
+# one that showed fewer may really have emptied (officials leave, drafts move on).
+LISTED_TO_DOUBT_SILENCE = 5
+
+
+def refusing_empty(parse: Callable[[Page], T], is_empty: Callable[[T], bool], had_rows: bool,
+                   message: str) -> Callable[[Page], T]:
+    """A parser that refuses an empty answer where rows were stored before (`had_rows`), saying
+    `message`: listings only grow, so an empty one is a broken portal, never a listing whose rows
+    all went away. With CollectContext.read, the page is fetched once more before the source fails."""
+    def read(page: Page) -> T:
+        parsed = parse(page)
+        if had_rows and is_empty(parsed):
+            raise LayoutChanged(message)
+        return parsed
+    return read
 
 
 class Check:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import json
 from typing import Any, Callable, Mapping, Protocol
 from urllib.parse import urljoin, urlsplit
@@ -46,6 +46,7 @@ class Page:
     status: int
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
+    cache_key: str | None = None  # the GET's own URL, under which its validators may be kept
 
     def text(self) -> str:
         """The body decoded by its declared charset (UTF-8 when none): a wrongly encoded page fails
@@ -54,13 +55,13 @@ class Page:
         try:
             return self.body.decode(charset)
         except (LookupError, UnicodeDecodeError):
-            raise LayoutChanged(f"body is not valid {charset}: {self.url}") from None
+            raise LayoutChanged(f"body is not valid {charset}") from None
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
-        except ValueError as exc:
-            raise LayoutChanged(f"not JSON from {self.url}") from exc
+            return json.loads(self.text())
+        except ValueError:
+            raise LayoutChanged("not JSON") from None
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,14 @@ class Fetcher:
              headers: Mapping[str, str] | None = None) -> Page:
         return self.request("POST", url, data=data, json=json, headers=headers)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Page:
-        """Send one request, retrying as configured; a GET revalidates what the cache holds."""
+    def request(self, method: str, url: str, revalidate: bool = True, **kwargs: Any) -> Page:
+        """Send one request, retrying as configured. A GET revalidates the body kept for it (see
+        `keep`) unless `revalidate` is False; a 304 answer gives that body back."""
         started = self.clock()
         attempts, status, body, error = 0, None, None, None
         full_url = _full_url(url, kwargs.get("params"))
-        cached = self.cache.lookup(full_url) if self.cache is not None and method == "GET" else None
+        usable = revalidate and self.cache is not None and method == "GET"
+        cached = self.cache.lookup(full_url) if usable else None
         if cached is not None:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), **_conditional_headers(cached)}
         try:
@@ -156,8 +159,7 @@ class Fetcher:
                     return Page(page.url, 200, cached.body, page.headers)
                 if page.status >= 400:
                     raise FetchError(f"HTTP {page.status}", page.status)
-                self._remember(method, full_url, page)
-                return page
+                return replace(page, cache_key=full_url) if method == "GET" else page
         except FetchError as exc:
             error = str(exc)
             raise
@@ -184,10 +186,12 @@ class Fetcher:
                             CaseInsensitiveDict(response.headers))
         raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
-    def _remember(self, method: str, url: str, page: Page) -> None:
+    def keep(self, page: Page) -> None:
+        """Keep a GET's validators and body for the next night's conditional request. Called once
+        the page has parsed, so a broken page is never revalidated as if it were good."""
         etag, last_modified = page.headers.get("ETag"), page.headers.get("Last-Modified")
-        if self.cache is not None and method == "GET" and (etag or last_modified):
-            self.cache.remember(url, Validators(etag, last_modified, page.body))
+        if self.cache is not None and page.cache_key and (etag or last_modified):
+            self.cache.remember(page.cache_key, Validators(etag, last_modified, page.body))
 
     def _check_host(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()
@@ -257,6 +261,8 @@ def _tries(attempts: int) -> str:
 def _failure(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out"
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return "truncated answer"
     if isinstance(exc, requests.ConnectionError):
         return "unreachable"
     return f"broken answer ({type(exc).__name__})"
