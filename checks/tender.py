@@ -19,26 +19,40 @@ from monitor.store import Record
 from .tender_pages import (CANCELLED, KNOWN_STATUSES, parse_contracts_page, parse_invitation_page,
                            parse_result_detail, parse_results_page)
 
+WALK_KIND = "tender.listing_walk"  # per listing and year, the run date of its last full walk
 INVITATIONS, RESULTS, DETAILS, CONTRACTS = (
     "tender.invitations", "tender.results", "tender.result_detail", "tender.contracts")
 PER_PAGE_API, PER_PAGE_HTML, MAX_PAGES = 100, 20, 5000
 
 
 class TenderCheck(Check):
-    """Tender results and contracts above the threshold, published within their deadlines."""
+    """Tender results and contracts above the threshold, published within their deadlines.
+
+    How often each source is read, and why:
+    - tender.invitations: every page, every run, for each configured year: the API has no sort
+      and records move between pages; de-duplicated by invitation number.
+    - tender.results, tender.contracts (per year, newest first): a full walk on the first run and
+      then every `full_walk_days` (default 7) days; on other nights the walk stops after a page
+      whose rows are all known with the same dates, while the pages are in date order. The
+      results of a year are walked in full whenever an invitation of that year says
+      RESULT_TENDER but its row was never seen. A row that appears deep in a listing (a date set
+      in the past) is therefore found within a week at the latest.
+    - tender.result_detail: each page once: a published result never changes.
+    """
 
     name = "tender"
     sources = (INVITATIONS, RESULTS, DETAILS, CONTRACTS)
     rules = ("tender.result_published", "tender.contract_published")
     defaults = {"years": [], "result_due_days": 30, "contract_due_days": 30,
-                "contract_threshold_mnt": 80_000_000, "token_env": "TENDER_OPENDATA_TOKEN"}
+                "contract_threshold_mnt": 80_000_000, "token_env": "TENDER_OPENDATA_TOKEN",
+                "full_walk_days": 7}
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:
         for year in config["years"]:
             if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
                 raise ConfigError(f"checks.tender.years: {year!r} is not a year")
-        for key in ("result_due_days", "contract_due_days", "contract_threshold_mnt"):
+        for key in ("result_due_days", "contract_due_days", "contract_threshold_mnt", "full_walk_days"):
             if config[key] < 0:
                 raise ConfigError(f"checks.tender.{key}: must not be negative")
 
@@ -92,40 +106,24 @@ class TenderCheck(Check):
 
     def _collect_listing(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str,
                          date_field: str) -> None:
-        """Store a listing page by page, by invitation number; where a number repeats, the earliest date counts."""
-        dates: dict[str, str | None] = {}
-        for year, page_rows in self._listing(ctx, path, parse, kind):
-            keep = {}
-            for row in page_rows:
-                if row.get("unreadable"):
-                    ctx.notes.add(source, f"{row['number']}: {row['unreadable']}")
-                number = row["number"]
-                if number not in dates or _earlier(row[date_field], dates[number]):
-                    dates[number] = row[date_field]
-                    keep[number] = {**row, "year": year}
-            ctx.save(kind, keep.items())
-
-    def _listing(self, ctx: CollectContext, path: str, parse: Any,
-                 kind: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-        """Page one HTML listing per year until a page comes back empty.
-
-        An empty first page for a year whose rows were stored before is not believed: listings
-        only grow, so it is a broken portal, and the source fails instead of looking empty.
-        """
-        url = f"{ctx.portals['tender']}/mn/{path}/"
-        stored = _count_by_year(ctx, kind, "year")
+        """Walk one listing per year: in full when one is due, else only down to a page it already knows."""
+        known = {r.key: (r.data.get("year"), r.data.get(date_field)) for r in ctx.iter_records(kind)}
+        walks = ctx.records(WALK_KIND)
+        awaiting = self._results_awaited(ctx, known) if path == "result" else set()
         for year in _years(ctx.config, ctx.as_of):
-            previous: list[dict[str, Any]] | None = None
-            for page in range(1, MAX_PAGES + 1):
-                read = refusing_empty(lambda p: parse(p.text()), lambda rows: not rows, page == 1 and stored[year] > 0,
-                                      f"/mn/{path}/?year={year} is empty where {stored[year]} rows were seen before")
-                rows = ctx.read(read, "GET", url, params={"year": year, "perpage": PER_PAGE_HTML, "page": page})
-                if not rows:
-                    break
-                if rows == previous:
-                    raise LayoutChanged(f"/mn/{path}/ ignores its page parameter (page {page} repeats)")
-                previous = rows
-                yield year, rows
+            walk = walks.get(f"{path}/{year}")
+            full = (walk is None or year in awaiting
+                    or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"])
+            listing = Listing(ctx, source, path, parse, kind, date_field, year, known)
+            if listing.walk(full) and full:
+                ctx.save(WALK_KIND, [(f"{path}/{year}", {"full_on": ctx.as_of.isoformat()})])
+
+    @staticmethod
+    def _results_awaited(ctx: CollectContext, known: Mapping[str, Any]) -> set[int]:
+        """Years with an invitation whose status says its result is out but whose row was never seen:
+        a shallow walk might have missed it, so that year's listing is walked in full."""
+        return {r.data["tender_year"] for r in ctx.iter_records("tender.invitation")
+                if r.data["doc_status"] == "RESULT_TENDER" and r.key not in known}
 
     def _collect_details(self, ctx: CollectContext) -> None:
         """Fetch each result's detail page once; a 4xx skips that page, anything worse stops the source."""
@@ -212,6 +210,62 @@ class TenderCheck(Check):
                 agency=data["agency"], agency_key=agency_key, subject=number,
                 due=ctx.calendar.days_after(notice, ctx.config["contract_due_days"]),
                 published=published, baseline=baseline, evidence_url=evidence)
+
+
+class Listing:
+    """One year of an HTML listing (results or contracts), newest first, 20 rows a page.
+
+    A full walk pages until a page comes back empty. A shallow walk stops after a page whose rows
+    are all known with the same dates, provided the pages seen so far are in date order: what
+    follows is older and already stored. An empty first page where rows were stored is refused.
+    """
+
+    def __init__(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str, date_field: str,
+                 year: int, known: Mapping[str, tuple[Any, str | None]]) -> None:
+        self.ctx, self.source, self.path, self.parse, self.kind = ctx, source, path, parse, kind
+        self.date_field, self.year, self.known = date_field, year, known
+        self.stored = sum(1 for stored_year, _ in known.values() if stored_year == year)
+
+    def walk(self, full: bool) -> bool:
+        """Store the listing's rows; True when the walk reached the end of the listing."""
+        url = f"{self.ctx.portals['tender']}/mn/{self.path}/"
+        previous: list[dict[str, Any]] | None = None
+        dates: dict[str, str | None] = {}
+        last_date: str | None = None
+        for page in range(1, MAX_PAGES + 1):
+            read = refusing_empty(lambda p: self.parse(p.text()), lambda rows: not rows, page == 1 and self.stored > 0,
+                                  f"/mn/{self.path}/?year={self.year} is empty where {self.stored} rows were seen before")
+            rows = self.ctx.read(read, "GET", url, params={"year": self.year, "perpage": PER_PAGE_HTML, "page": page})
+            if not rows:
+                return True
+            if rows == previous:
+                raise LayoutChanged(f"/mn/{self.path}/ ignores its page parameter (page {page} repeats)")
+            previous = rows
+            self._store(rows, dates)
+            page_dates = [row[self.date_field] for row in rows]
+            in_order = _newest_first(page_dates if page == 1 else [last_date, *page_dates])
+            last_date = rows[-1][self.date_field]
+            if not full and in_order and all(self.known.get(row["number"]) == (self.year, row[self.date_field])
+                                             for row in rows):
+                return False
+        raise LayoutChanged(f"/mn/{self.path}/?year={self.year} has more than {MAX_PAGES} pages")
+
+    def _store(self, rows: list[dict[str, Any]], dates: dict[str, str | None]) -> None:
+        """Save a page's rows; where a number repeats in the listing, the earliest date counts."""
+        keep = {}
+        for row in rows:
+            if row.get("unreadable"):
+                self.ctx.notes.add(self.source, f"{row['number']}: {row['unreadable']}")
+            number = row["number"]
+            if number not in dates or _earlier(row[self.date_field], dates[number]):
+                dates[number] = row[self.date_field]
+                keep[number] = {**row, "year": self.year}
+        self.ctx.save(self.kind, keep.items())
+
+
+def _newest_first(dates: list[str | None]) -> bool:
+    """Dates that are all there and never increase: the order a shallow walk relies on."""
+    return all(d is not None for d in dates) and all(a >= b for a, b in zip(dates, dates[1:]))
 
 
 def _count_by_year(ctx: CollectContext, kind: str, field: str) -> dict[Any, int]:
