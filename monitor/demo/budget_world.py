@@ -21,7 +21,7 @@ import html
 import random
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from monitor.calendar import WorkCalendar
@@ -96,6 +96,11 @@ _AIMAG_UNITS = ("{a} аймгийн Нэгдсэн эмнэлэг", "{a} айм�
 _SOUM_UNITS = ("{a} аймгийн {s} сумын Засаг даргын Тамгын газар",
                "{a} аймгийн {s} сумын ерөнхий боловсролын сургууль",
                "{a} аймгийн {s} сумын Эрүүл мэндийн төв")
+_MORE_SOUMS = ("Баян-Овоо", "Баяннуур", "Бүрэгхангай", "Дашинчилэн", "Дэлгэрхаан", "Жаргалтхаан", "Мөрөн",
+               "Норовлин", "Өндөрширээт", "Сэргэлэн", "Тэгшээ", "Хутаг-Өндөр", "Цагаандэлгэр", "Шаамар")
+_MORE_SOUM_UNITS = ("{a} аймгийн {s} сумын цэцэрлэг", "{a} аймгийн {s} сумын Соёлын төв")
+_MORE_CAPITAL = (("Нийслэлийн Ерөнхий боловсролын {n} {o} сургууль", "БОЛОВСРОЛЫН САЙД", 61, 260),
+                 ("Нийслэлийн {n} {o} цэцэрлэг", "НИЙСЛЭЛИЙН ЗАСАГ ДАРГА", 41, 300))
 _ALWAYS = ("Сангийн яам", "Эрүүл мэндийн яам ")
 _MOF_NEWS = ("Төсвийн тодотголын төслийн танилцуулга", "Засгийн газрын өрийн удирдлагын мэдээ",
              "Төсвийн тусгай шаардлага хангасан байгууллагын шалгаруулалт", "Төсвийн хэтийн тооцооны хэлэлцүүлэг",
@@ -167,7 +172,12 @@ class BudgetWorld:
     planted: dict[str, tuple[int, Month]]
 
     def entity(self, entity_id: int) -> Entity | None:
-        return next((e for e in self.entities if e.id == entity_id), None)
+        return self._by_id.get(entity_id)
+
+    @cached_property
+    def _by_id(self) -> dict[int, Entity]:
+        """An index, built once: a national-scale world answers one request per entity."""
+        return {e.id: e for e in self.entities}
 
 
 def build_budget_world(as_of: date, seed: int = 2016, entities: int = 300,
@@ -220,6 +230,22 @@ def _entity_pool() -> list[tuple[str, str, str | None]]:
     return pool
 
 
+def _more_entities(taken: set[str]) -> list[tuple[str, str, str | None]]:
+    """Entities past the pool above, for national-scale worlds: more soums' offices and units,
+    kindergartens and culture centres, numbered capital schools and kindergartens. Used only
+    when more entities are asked for than the pool holds, so the default worlds stay as they were."""
+    more: list[tuple[str, str, str | None]] = []
+    for aimag, soums in _AIMAG_SOUMS.items():
+        for soum in (*soums, *(s for s in _MORE_SOUMS if s not in soums)):
+            office, governor = _SOUM_UNITS[0].format(a=aimag, s=soum), f"{soum.upper()} СУМЫН ЗАСАГ ДАРГА"
+            units = [(office, governor, None)] + [(unit.format(a=aimag, s=soum), governor, office)
+                                                  for unit in (*_SOUM_UNITS[1:], *_MORE_SOUM_UNITS)]
+            more += [unit for unit in units if unit[0] not in taken]
+    for template, governor, first, last in _MORE_CAPITAL:
+        more += [(template.format(n=n, o=_ordinal(n)), governor, None) for n in range(first, last + 1)]
+    return more
+
+
 def _minister(ministry: str) -> str:
     """Сангийн яам -> САНГИЙН САЙД: the budget governor of a ministry is its minister."""
     return ministry.strip().removesuffix("яам").upper() + "САЙД"
@@ -233,6 +259,8 @@ def _ordinal(number: int) -> str:
 
 def _make_entities(rng: random.Random, count: int) -> list[Entity]:
     pool = _entity_pool()
+    if count > len(pool):
+        pool += _more_entities({name for name, *_ in pool})
     if not 1 <= count <= len(pool):
         raise ValueError(f"entities must be 1..{len(pool)}, not {count}")
     ids = dict(zip((name for name, *_ in pool), rng.sample(range(10_000, 99_999), len(pool))))

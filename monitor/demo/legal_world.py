@@ -117,15 +117,18 @@ class LegalWorld:
         return sorted((d for d in drafts if d.listed_on(self.today)), key=lambda d: (d.publish_at, d.id), reverse=True)
 
 
-def build_legal_world(as_of: date, seed: int = 2016, anchor: date | None = None, years: int = 4) -> LegalWorld:
+def build_legal_world(as_of: date, seed: int = 2016, anchor: date | None = None, years: int = 4,
+                      acts_scale: float = 1.0) -> LegalWorld:
     """Draw `years` of acts and drafts up to 90 days past `anchor` (default `as_of`); show them as on `as_of`.
 
-    Every random draw depends on (seed, anchor, years) only, never on `as_of`.
+    `acts_scale` multiplies the acts drawn per year (30 laws, 20 parliament and 60 government
+    resolutions): a national-scale register for the benchmark. Every random draw depends on
+    (seed, anchor, years, acts_scale) only, never on `as_of`.
     """
     anchor = anchor or as_of
     rng = random.Random(seed)
     start = anchor - timedelta(days=365 * years)
-    acts = _random_acts(rng, start, anchor)
+    acts = _random_acts(rng, start, anchor, acts_scale)
     preparation, submitted = _random_drafts(rng, start, anchor)
     world = LegalWorld(as_of, acts, preparation, submitted)
     _plant(world, rng, anchor)
@@ -134,13 +137,13 @@ def build_legal_world(as_of: date, seed: int = 2016, anchor: date | None = None,
 
 # --- acts -------------------------------------------------------------------------------------
 
-def _random_acts(rng: random.Random, start: date, anchor: date) -> list[Act]:
+def _random_acts(rng: random.Random, start: date, anchor: date, scale: float = 1.0) -> list[Act]:
     """Acts of 27, 28 and 33 enacted from `start` to 90 days past `anchor`, most listed within days."""
     per_year = {LAWS: 30, PARLIAMENT_RESOLUTIONS: 20, GOVERNMENT_RESOLUTIONS: 60}
     span = (anchor + timedelta(days=90) - start).days
     drawn = []
     for category, count in per_year.items():
-        for _ in range(count * span // 365):
+        for _ in range(int(count * scale * span // 365)):
             enacted = start + timedelta(days=rng.randint(0, span))
             drawn.append((category, enacted, _listing_lag(rng)))
     drawn.sort(key=lambda row: (row[1] + timedelta(days=row[2]), row[0]))

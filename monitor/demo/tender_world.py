@@ -15,8 +15,8 @@ import random
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
-from functools import partial
-from typing import Any, Callable
+from functools import cached_property, partial
+from typing import Any, Callable, Iterable
 
 from monitor.demo.server import Request, Response, Route
 
@@ -93,6 +93,13 @@ _LOCAL = (  # (name template, kind, budget governor; None = the aimag's governor
     ("{aimag} аймгийн {soum} сумын ерөнхий боловсролын сургууль", "school", _EDU),
     ("{aimag} аймгийн {soum} сумын Эрүүл мэндийн төв", "health", _HEALTH),
 )
+_MORE_LOCAL = (  # agencies past the pool above, for national-scale worlds: (template, kind, governor)
+    ("{aimag} аймгийн {soum} сумын Засаг даргын Тамгын газар", "admin", None),
+    ("{aimag} аймгийн {soum} сумын цэцэрлэг", "school", _EDU),
+    ("{aimag} аймгийн {soum} сумын Соёлын төв", "admin", None),
+)
+_MORE_CAPITAL = (("Нийслэлийн {n}-р сургууль", "school", _EDU), ("Нийслэлийн {n}-р цэцэрлэг", "school", _EDU))
+_MORE_CAPITAL_EACH = 300
 _ITEMS = {  # what each kind of agency buys: (tender name, tenderTypeCode)
     "school": (("Үдийн хоолны хүнсний материал худалдан авах", "PRODUCT"), ("Сургуулийн тавилга", "PRODUCT"),
                ("Дотуур байрны их засвар", "JOB"), ("Хичээлийн байрны дулаалга", "JOB"),
@@ -281,18 +288,47 @@ class TenderWorld:
 
     def results(self, year: int) -> list[Tender]:
         """The results listing for `?year=`: newest notice first."""
-        listed = [(t.result.notice_date, t.result.detail_id, t) for t in self.tenders
-                  if t.result is not None and t.year == year]
-        return [t for *_, t in sorted(listed, key=lambda row: row[:2], reverse=True)]
+        return list(self._results.get(year, ()))
 
     def contracts(self, year: int) -> list[Tender]:
         """The contracts listing for `?year=`: newest publication first."""
-        listed = [(t.contract.published, t.contract.document_id, t) for t in self.tenders
-                  if t.contract is not None and t.year == year]
-        return [t for *_, t in sorted(listed, key=lambda row: row[:2], reverse=True)]
+        return list(self._contracts.get(year, ()))
+
+    def invitations(self, year: int | None) -> list[Tender]:
+        """The API's records of `tenderYear` (None: every year), in the API's order."""
+        return list(self.tenders) if year is None else list(self._invitations.get(year, ()))
 
     def by_result_id(self, detail_id: int) -> Tender | None:
-        return next((t for t in self.tenders if t.result and t.result.detail_id == detail_id), None)
+        return self._by_result_id.get(detail_id)
+
+    # The world never changes once built, so each listing is sorted and indexed once, not on
+    # every request: a national-scale world serves thousands of pages.
+
+    @cached_property
+    def _results(self) -> dict[int, tuple[Tender, ...]]:
+        return _by_year(sorted((t for t in self.tenders if t.result is not None),
+                               key=lambda t: (t.result.notice_date, t.result.detail_id), reverse=True))
+
+    @cached_property
+    def _contracts(self) -> dict[int, tuple[Tender, ...]]:
+        return _by_year(sorted((t for t in self.tenders if t.contract is not None),
+                               key=lambda t: (t.contract.published, t.contract.document_id), reverse=True))
+
+    @cached_property
+    def _invitations(self) -> dict[int, tuple[Tender, ...]]:
+        return _by_year(self.tenders)
+
+    @cached_property
+    def _by_result_id(self) -> dict[int, Tender]:
+        return {t.result.detail_id: t for t in self.tenders if t.result is not None}
+
+
+def _by_year(tenders: Iterable[Tender]) -> dict[int, tuple[Tender, ...]]:
+    """Tenders grouped by year, each group in the order given."""
+    groups: dict[int, list[Tender]] = {}
+    for tender in tenders:
+        groups.setdefault(tender.year, []).append(tender)
+    return {year: tuple(group) for year, group in groups.items()}
 
 
 @dataclass(frozen=True)
@@ -361,8 +397,26 @@ def _agency_pool(rng: random.Random) -> list[tuple[str, str, str, int, int | Non
     return pool
 
 
+def _more_agencies() -> list[tuple[str, str, str, int, int | None]]:
+    """Soum offices, kindergartens and culture centres, and numbered capital schools: drawn
+    without `rng`, and only when more agencies are asked for than the pool holds, so the
+    default worlds stay as they were."""
+    more = []
+    for number, aimag in enumerate(_AIMAGS):
+        province = 10002 + number
+        for index, soum in enumerate(_SOUMS):
+            for template, kind, gov in _MORE_LOCAL:
+                more.append((template.format(aimag=aimag, soum=soum), kind,
+                             gov or f"{aimag.upper()} АЙМГИЙН ЗАСАГ ДАРГА", province, 10110 + number * 10 + index % 10))
+    for n in range(1, _MORE_CAPITAL_EACH + 1):
+        more += [(template.format(n=n), kind, gov, _CAPITAL, 10101 + n % 9) for template, kind, gov in _MORE_CAPITAL]
+    return more
+
+
 def _make_agencies(rng: random.Random, count: int) -> list[Agency]:
     pool = _agency_pool(rng)
+    if count > len(pool):
+        pool += _more_agencies()
     if not 1 <= count <= len(pool):
         raise ValueError(f"agencies must be 1..{len(pool)}, not {count}")
     required = [entry for entry in pool if entry[0] in _ALWAYS]
@@ -648,7 +702,7 @@ def _invitations(world: TenderWorld, token: str | None, request: Request) -> Res
         return Response.json({"return_code": 400, "message": "Буруу параметр", "data": []})
     if page < 1 or not 1 <= per_page <= 100:
         return Response.json({"return_code": 400, "message": "per_page 1-100, current_page >= 1", "data": []})
-    records = [t for t in world.tenders if year is None or t.year == year]
+    records = world.invitations(year)
     data = [t.record() for t in records[(page - 1) * per_page:page * per_page]]
     return Response.json({"return_code": 200, "message": "Амжилттай", "total": len(records),
                           "per_page": per_page, "current_page": page, "data": data})
