@@ -180,18 +180,19 @@ class DeclarationsCheck(Check):
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
         matched, unmatched, ambiguous = _match_roster(roster, current)
         in_scope = {fold_name(name) for name in ctx.config["organizations"]}
-        year_records = ctx.records(YEAR)
+        years = judged_years(ctx.config, ctx.as_of)
+        year_first_seen = ctx.first_seen(YEAR, [f"/{year}" for year in years])  # dates only: 190k records
         agencies = _register_agencies(current)
         obligations: list[Obligation] = []
-        for year in judged_years(ctx.config, ctx.as_of):
+        for year in years:
             due = ctx.calendar.roll_forward(date(year + 1, *month_day(ctx.config["publication_due"])))
-            obligations += self._officials_due(ctx, current, matched, in_scope, year_records, year, due)
+            obligations += self._officials_due(ctx, current, matched, in_scope, year_first_seen, year, due)
             obligations += self._roster_only_due(ctx, agencies, unmatched, year, due)
             obligations += self._ambiguous_due(ctx, ambiguous, in_scope, year, due)
         return obligations
 
     def _officials_due(self, ctx: EvaluateContext, current: dict[str, Record], matched: dict[str, RosterEntry],
-                       in_scope: set[str], year_records: dict[str, Record], year: int,
+                       in_scope: set[str], year_first_seen: dict[str, date], year: int,
                        due: date) -> Iterator[Obligation]:
         """Officials of the register: in an organisation in scope, and declared Y-1 or on the roster."""
         for aid, official in current.items():
@@ -205,11 +206,13 @@ class DeclarationsCheck(Check):
                 continue
             published, baseline, known = None, False, True
             if year in data["years"]:
-                record = year_records.get(f"{aid}/{year}")
-                known = record is not None
-                if record is not None:  # baseline: there the first time the monitor saw this official
-                    baseline = ctx.is_baseline(record, SEARCH) and record.first_seen <= official.first_seen
-                    published = None if baseline else record.first_seen
+                first_seen = year_first_seen.get(f"{aid}/{year}")
+                known = first_seen is not None
+                if first_seen is not None:  # baseline: there the first time the monitor saw this official
+                    source_baseline = ctx.baseline(SEARCH)
+                    baseline = (source_baseline is not None and first_seen <= source_baseline
+                                and first_seen <= official.first_seen)
+                    published = None if baseline else first_seen
             yield ctx.judge(depends_on=(SEARCH,), known=known, rule=RULE,
                             agency=data["organization_name"],
                             agency_key=data["organization_id"] or data["organization_name"],

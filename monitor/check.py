@@ -88,6 +88,10 @@ class EvaluateContext:
     def records(self, kind: str) -> dict[str, Record]:
         return self.store.records(kind)
 
+    def first_seen(self, kind: str, key_suffixes: Iterable[str] = ()) -> dict[str, date]:
+        """First-seen dates by key, without loading the records: see Store.first_seen."""
+        return self.store.first_seen(kind, key_suffixes)
+
     def readable(self, *sources: str) -> bool:
         """True when every source an obligation depends on was read on this run."""
         return not any(source in self.failed for source in sources)

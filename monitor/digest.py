@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,7 +25,7 @@ from .store import Store
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "report_templates"
 FORMATS = {"html": "html", "text": "txt"}
 SCORECARD_AGENCIES = 20
-STILL_BEHIND_SHOWN = 15  # a phone-sized digest; `monitor findings --csv` has them all
+LIST_SHOWN = 15  # findings shown per list: a phone-sized digest; `monitor findings --csv` has them all
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,12 @@ def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any
             "newly_behind": len(newly),
             "caught_up": len(caught_up),
         },
-        "newly_behind": sorted(newly, key=lambda f: (f["first_raised_on"], f["due"]), reverse=True),
-        "still_behind": still[:STILL_BEHIND_SHOWN],
-        "still_behind_more": max(0, len(still) - STILL_BEHIND_SHOWN),
-        "caught_up": caught_up,
+        "newly_behind": sorted(newly, key=lambda f: (f["first_raised_on"], f["due"]), reverse=True)[:LIST_SHOWN],
+        "newly_behind_more": max(0, len(newly) - LIST_SHOWN),
+        "still_behind": still[:LIST_SHOWN],
+        "still_behind_more": max(0, len(still) - LIST_SHOWN),
+        "caught_up": caught_up[:LIST_SHOWN],
+        "caught_up_more": max(0, len(caught_up) - LIST_SHOWN),
         "scorecard": scorecard[:SCORECARD_AGENCIES],
         "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),
         "sources": [s for s in store.source_history() if view.follows_check(s["check_name"])],
@@ -169,13 +172,18 @@ def _commitments(obligations: list[Obligation], view: DigestView) -> list[dict[s
     return rows
 
 
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    """One Jinja2 environment for the process: templates compile once, not per digest."""
+    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
 def render_digest(context: dict[str, Any], fmt: str) -> str:
     """Render one digest; `fmt` is 'html' or 'text'."""
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
     lang = context["lang"]
-    env.globals["t"] = lambda key: translate(key, lang)
-    return env.get_template(f"digest.{FORMATS[fmt]}").render(**context)
+    template = _templates().get_template(f"digest.{FORMATS[fmt]}")
+    return template.render(t=lambda key: translate(key, lang), **context)
 
 
 def digest_subject(context: dict[str, Any]) -> str:

@@ -245,6 +245,14 @@ class Store:
         for key, data, first_seen, last_seen in cursor:
             yield Record(key, json.loads(data), date.fromisoformat(first_seen), date.fromisoformat(last_seen))
 
+    def first_seen(self, kind: str, key_suffixes: Iterable[str] = ()) -> dict[str, date]:
+        """The first_seen date of each record of a kind (only keys ending with one of the suffixes,
+        if given), without decoding the records' data: cheap where a rule needs only that date."""
+        suffixes = tuple(key_suffixes)
+        return {key: date.fromisoformat(first)
+                for key, first in self.db.execute("select key, first_seen from records where kind = ?", [kind])
+                if not suffixes or key.endswith(suffixes)}
+
     def record_keys(self, kind: str) -> set[str]:
         return {row[0] for row in self.db.execute("select key from records where kind = ?", [kind])}
 
