@@ -33,10 +33,10 @@ class TenderCheck(Check):
       and records move between pages; de-duplicated by invitation number.
     - tender.results, tender.contracts (per year, newest first): a full walk on the first run and
       then every `full_walk_days` (default 7) days; on other nights the walk stops after a page
-      whose rows are all known with the same dates, while the pages are in date order. The
-      results of a year are walked in full whenever an invitation of that year says
-      RESULT_TENDER but its row was never seen. A row that appears deep in a listing (a date set
-      in the past) is therefore found within a week at the latest.
+      whose rows are all known with the same dates, while the pages are in date order. When an
+      invitation of that year says RESULT_TENDER and the shallow walk did not meet its row, the
+      results listing is walked on to its end. Any other row that appears deep in a listing (a
+      date set in the past) is found by the weekly full walk.
     - tender.result_detail: each page once: a published result never changes.
     """
 
@@ -109,21 +109,26 @@ class TenderCheck(Check):
         """Walk one listing per year: in full when one is due, else only down to a page it already knows."""
         known = {r.key: (r.data.get("year"), r.data.get(date_field)) for r in ctx.iter_records(kind)}
         walks = ctx.records(WALK_KIND)
-        awaiting = self._results_awaited(ctx, known) if path == "result" else set()
+        awaited = self._results_awaited(ctx, known) if path == "result" else {}
         for year in _years(ctx.config, ctx.as_of):
             walk = walks.get(f"{path}/{year}")
-            full = (walk is None or year in awaiting
-                    or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"])
+            full = walk is None or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"]
             listing = Listing(ctx, source, path, parse, kind, date_field, year, known)
-            if listing.walk(full) and full:
+            complete = listing.walk(full)
+            if not complete and awaited.get(year, set()) - listing.seen:
+                complete = full = listing.walk(True, from_page=listing.next_page)  # a result is out: find it
+            if complete and full:
                 ctx.save(WALK_KIND, [(f"{path}/{year}", {"full_on": ctx.as_of.isoformat()})])
 
     @staticmethod
-    def _results_awaited(ctx: CollectContext, known: Mapping[str, Any]) -> set[int]:
-        """Years with an invitation whose status says its result is out but whose row was never seen:
-        a shallow walk might have missed it, so that year's listing is walked in full."""
-        return {r.data["tender_year"] for r in ctx.iter_records("tender.invitation")
-                if r.data["doc_status"] == "RESULT_TENDER" and r.key not in known}
+    def _results_awaited(ctx: CollectContext, known: Mapping[str, Any]) -> dict[int, set[str]]:
+        """Per year, invitations whose status says their result is out but whose row was never seen:
+        if a shallow walk does not meet them, the year's listing is walked to its end."""
+        awaited: dict[int, set[str]] = defaultdict(set)
+        for record in ctx.iter_records("tender.invitation"):
+            if record.data["doc_status"] == "RESULT_TENDER" and record.key not in known:
+                awaited[record.data["tender_year"]].add(record.key)
+        return awaited
 
     def _collect_details(self, ctx: CollectContext) -> None:
         """Fetch each result's detail page once; a 4xx skips that page, anything worse stops the source."""
@@ -225,14 +230,17 @@ class Listing:
         self.ctx, self.source, self.path, self.parse, self.kind = ctx, source, path, parse, kind
         self.date_field, self.year, self.known = date_field, year, known
         self.stored = sum(1 for stored_year, _ in known.values() if stored_year == year)
+        self.seen: set[str] = set()
+        self.next_page = 1
+        self._dates: dict[str, str | None] = {}
 
-    def walk(self, full: bool) -> bool:
-        """Store the listing's rows; True when the walk reached the end of the listing."""
+    def walk(self, full: bool, from_page: int = 1) -> bool:
+        """Store the listing's rows from a page on; True when the walk reached the end of the listing."""
         url = f"{self.ctx.portals['tender']}/mn/{self.path}/"
         previous: list[dict[str, Any]] | None = None
-        dates: dict[str, str | None] = {}
         last_date: str | None = None
-        for page in range(1, MAX_PAGES + 1):
+        for page in range(from_page, MAX_PAGES + 1):
+            self.next_page = page + 1
             read = refusing_empty(lambda p: self.parse(p.text()), lambda rows: not rows, page == 1 and self.stored > 0,
                                   f"/mn/{self.path}/?year={self.year} is empty where {self.stored} rows were seen before")
             rows = self.ctx.read(read, "GET", url, params={"year": self.year, "perpage": PER_PAGE_HTML, "page": page})
@@ -241,24 +249,25 @@ class Listing:
             if rows == previous:
                 raise LayoutChanged(f"/mn/{self.path}/ ignores its page parameter (page {page} repeats)")
             previous = rows
-            self._store(rows, dates)
+            self._store(rows)
             page_dates = [row[self.date_field] for row in rows]
-            in_order = _newest_first(page_dates if page == 1 else [last_date, *page_dates])
+            in_order = _newest_first(page_dates if page == from_page else [last_date, *page_dates])
             last_date = rows[-1][self.date_field]
             if not full and in_order and all(self.known.get(row["number"]) == (self.year, row[self.date_field])
                                              for row in rows):
                 return False
         raise LayoutChanged(f"/mn/{self.path}/?year={self.year} has more than {MAX_PAGES} pages")
 
-    def _store(self, rows: list[dict[str, Any]], dates: dict[str, str | None]) -> None:
+    def _store(self, rows: list[dict[str, Any]]) -> None:
         """Save a page's rows; where a number repeats in the listing, the earliest date counts."""
         keep = {}
         for row in rows:
             if row.get("unreadable"):
                 self.ctx.notes.add(self.source, f"{row['number']}: {row['unreadable']}")
             number = row["number"]
-            if number not in dates or _earlier(row[self.date_field], dates[number]):
-                dates[number] = row[self.date_field]
+            self.seen.add(number)
+            if number not in self._dates or _earlier(row[self.date_field], self._dates[number]):
+                self._dates[number] = row[self.date_field]
                 keep[number] = {**row, "year": self.year}
         self.ctx.save(self.kind, keep.items())
 

@@ -25,13 +25,13 @@ from functools import cached_property, partial
 from typing import Any
 
 from monitor.calendar import WorkCalendar
+from monitor.demo.habits import DelayTable, draw_delay
 from monitor.demo.server import Request, Response, Route
 
 GROUP, DUE_DAY, MOF_PER_PAGE = 5, 10, 10
 Month = tuple[int, int]
 
 # Days from the (rolled) due date to the posting: (probability, (min, max) days, or None = never).
-DelayTable = tuple[tuple[float, tuple[int, int] | None], ...]
 HABITS: dict[str, DelayTable] = {
     "diligent": ((0.93, (-7, 0)), (0.07, (1, 6))),
     "typical": ((0.72, (-7, 0)), (0.23, (1, 30)), (0.05, None)),
@@ -297,7 +297,7 @@ def _make_postings(rng: random.Random, entities: list[Entity], months: list[Mont
     drafts: dict[tuple[int, Month], list[Posting]] = {}
     for entity in entities:
         for month in months:
-            offset = _draw(rng, HABITS[entity.habit])
+            offset = draw_delay(rng, HABITS[entity.habit])
             if offset is None:
                 continue
             day = max(due_date(calendar, month) + timedelta(days=offset), _first_after(month))
@@ -321,18 +321,6 @@ def _number(rng: random.Random, postings: list[Posting]) -> list[Posting]:
         report_id += rng.randint(1, 40)
         numbered.append(replace(posting, report_id=report_id))
     return numbered
-
-
-def _draw(rng: random.Random, table: DelayTable) -> int | None:
-    """Days of delay drawn from a habit table, or None for never."""
-    roll = rng.random()
-    for probability, days in table[:-1]:
-        if roll < probability:
-            break
-        roll -= probability
-    else:
-        days = table[-1][1]
-    return None if days is None else rng.randint(*days)
 
 
 def _first_after(month: Month) -> date:

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+from monitor.demo.habits import DelayTable, draw_delay
 from monitor.demo.server import Request, Response, Route
 
 TAX, CUSTOMS, MINERALS = "Татварын ерөнхий газар", "Гаалийн ерөнхий газар", "Ашигт малтмал, газрын тосны газар"
@@ -49,7 +50,6 @@ _OTHERS = (
 )
 # Days after 15 February of Y+1 (the filing deadline) on which the declaration of year Y is
 # published: (probability, (min, max) days, or None = never). 44 days is 31 March at the latest.
-DelayTable = tuple[tuple[float, tuple[int, int] | None], ...]
 HABITS: dict[str, DelayTable] = {
     "diligent": ((0.96, (0, 44)), (0.03, (55, 200)), (0.01, None)),
     "typical": ((0.84, (0, 44)), (0.10, (55, 250)), (0.06, None)),
@@ -231,7 +231,7 @@ def _make_person(rng: random.Random, aid: int, organization: Organization, forme
     first_year = rng.choice((anchor.year - 1, *range(anchor.year - 8, anchor.year)))
     publications = {}
     for year in range(first_year, anchor.year):
-        days = _draw(rng, HABITS[_filed_with(organization, former, moved_on, year).habit])
+        days = draw_delay(rng, HABITS[_filed_with(organization, former, moved_on, year).habit])
         publications[year] = None if days is None else date(year + 1, 2, 15) + timedelta(days=days)
     left_on = anchor - timedelta(days=rng.randint(0, 300)) if rng.random() < LEFT_SHARE else None
     return _Person(
@@ -257,18 +257,6 @@ def _written(rng: random.Random, text: str) -> str:
     if roll < ODD_SPACING_SHARE + DECOMPOSED_SHARE and any(letter in text for letter in "йЙёЁ"):
         return unicodedata.normalize("NFD", text)
     return text
-
-
-def _draw(rng: random.Random, table: DelayTable) -> int | None:
-    """Days of delay drawn from a habit table, or None for never."""
-    roll = rng.random()
-    for probability, days in table[:-1]:
-        if roll < probability:
-            break
-        roll -= probability
-    else:
-        days = table[-1][1]
-    return None if days is None else rng.randint(*days)
 
 
 def _observe(person: _Person, as_of: date) -> Official | None:

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from typing import Any, Callable, Iterable
 
+from monitor.demo.habits import DelayTable, draw_delay
 from monitor.demo.server import Request, Response, Route
 
 SELECTED, NOT_SELECTED, REJECTED = "Шалгарсан", "Шалгараагүй", "Татгалзсан"
@@ -37,7 +38,6 @@ UNAUTHORIZED = {"return_code": 401, "message": "Token expired", "data": []}
 
 # Days from bid opening to the result notice, and from the notice to the contract's publication:
 # (probability, (min, max) days, or None = never published).
-DelayTable = tuple[tuple[float, tuple[int, int] | None], ...]
 RESULT_HABITS: dict[str, DelayTable] = {
     "diligent": ((0.95, (3, 28)), (0.05, (31, 45))),
     "typical": ((0.75, (5, 30)), (0.20, (31, 75)), (0.05, None)),
@@ -593,7 +593,7 @@ def _make_outcomes(rng: random.Random, drafts: list[Invitation], suppliers: list
         if pin is None and rng.random() < 0.05:
             outcomes.append(_Outcome(cancelled=True))
             continue
-        delay = rng.randint(5, 25) if pin else _draw(rng, RESULT_HABITS[draft.agency.habit])
+        delay = rng.randint(5, 25) if pin else draw_delay(rng, RESULT_HABITS[draft.agency.habit])
         if delay is None:
             outcomes.append(_Outcome(cancelled=False))
             continue
@@ -602,18 +602,6 @@ def _make_outcomes(rng: random.Random, drafts: list[Invitation], suppliers: list
         contract = _make_contract(rng, draft, result, document_ids, contract_numbers)
         outcomes.append(_Outcome(False, result, contract))
     return outcomes
-
-
-def _draw(rng: random.Random, table: DelayTable) -> int | None:
-    """Days of delay drawn from a habit table, or None for never."""
-    roll = rng.random()
-    for probability, days in table[:-1]:
-        if roll < probability:
-            break
-        roll -= probability
-    else:
-        days = table[-1][1]
-    return None if days is None else rng.randint(*days)
 
 
 def _make_result(rng: random.Random, draft: Invitation, suppliers: list[tuple[str, str]], notice: date,
@@ -644,7 +632,7 @@ def _round_price(rng: random.Random, amount: float) -> int:
 def _make_contract(rng: random.Random, draft: Invitation, result: Result, document_ids: _Ids,
                    numbers: dict[tuple[int, int], int]) -> Contract | None:
     """The winner's contract, signed after the notice and published after signing (if ever)."""
-    lag = _draw(rng, CONTRACT_HABITS[draft.agency.habit])
+    lag = draw_delay(rng, CONTRACT_HABITS[draft.agency.habit])
     winner = next((b for b in result.bidders if b.status == SELECTED), None)
     if lag is None or winner is None:
         return None
