@@ -147,3 +147,49 @@ def test_officials_are_named_only_to_a_recipient_allowed_to_see_names(tmp_path):
         assert all(person in part for person in people)
     for part in by_address["a@example.mn"].values():
         assert not any(person in part for person in people)
+
+
+def test_a_server_that_never_answers_times_out_and_keeps_the_digest(tmp_path):
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    store = Store(tmp_path / "m.db")
+    store.enqueue({"recipient": "r", "address": "r@example.mn", "period": "p", "as_of": "2026-11-30",
+                   "language": "en", "subject": "s", "body_text": "t", "body_html": "<p>t</p>"})
+    from monitor.config import SmtpSettings
+    from monitor.mailer import send_queued
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=listener.getsockname()[1], security="none",
+                            sender="m@example.mn", timeout=0.5)
+        delivery = send_queued(store, smtp, "", {})
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+    assert delivery.sent == [] and [who for who, _ in delivery.failed] == ["r"]
+    assert "timed out" in delivery.failed[0][1]
+    assert [row["recipient"] for row in store.queued()] == ["r"]
+    inbox = Inbox()
+    with SmtpServer(inbox) as server:
+        smtp = SmtpSettings(host="127.0.0.1", port=server.port, security="none", sender="m@example.mn", timeout=5)
+        assert send_queued(store, smtp, "", {}).sent == ["r"]
+        assert send_queued(store, smtp, "", {}).sent == []
+    assert len(inbox.messages) == 1
