@@ -26,7 +26,6 @@ Readings chosen where the spec leaves room (each the most literal one):
 """
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -38,7 +37,8 @@ from urllib.parse import parse_qs
 import pytest
 import responses
 
-from monitor.cli import main
+from expectations import carried, check_runner, expect_agencies, expect_findings, finding, ongoing, row
+from expectations import expect_sources as shared_expect_sources
 
 LEGALINFO = "https://legalinfo.test"
 PARLIAMENT = "https://api-d.parliament.test"
@@ -50,9 +50,6 @@ SUBMITTED = "6101970e-2fb0-4394-8113-db13d7374fb6"
 
 ACT, EFFECTIVE, DRAFT = "legal.act_published", "legal.effective_before_published", "legal.draft_comment_period"
 PARLIAMENT_BODY, GOVERNMENT = "Улсын Их Хурал", "Засгийн газар"
-FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
-          "days_overdue", "state", "rechecked")
-STATUSES = ("met", "late", "missing", "pending", "unknown")
 
 
 # the fake portals
@@ -126,69 +123,11 @@ def portal():
 @pytest.fixture
 def check(tmp_path: Path, portal: LegalPortal):
     """Run `monitor check legal --as-of DAY --json` on one database; the portal shows that day."""
-    config = tmp_path / "monitor.toml"
-    config.write_text("[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n[portals]\n"
-                      + "".join(f'{name} = "{url}"\n' for name, url in PORTALS.items()), encoding="utf-8")
-
-    def run(day: str) -> tuple[int, dict[str, Any]]:
-        portal.today = date.fromisoformat(day)
-        out = io.StringIO()
-        code = main(["--config", str(config), "--db", str(tmp_path / "monitor.db"), "check", "legal",
-                     "--as-of", day, "--json"], stdout=out)
-        return code, json.loads(out.getvalue())
-    return run
-
-
-# expectations
-
-def finding(rule: str, agency: str, key: str, subject: str, status: str, due: str, published: str | None = None,
-            days_late: int | None = None, days_overdue: int | None = None, state: str = "new",
-            rechecked: bool = True) -> dict[str, Any]:
-    return dict(zip(FIELDS, (rule, agency, key, subject, status, due, published, days_late, days_overdue,
-                             state, rechecked)))
-
-
-def row(rule: str, agency: str, key: str, rate: float | None = None, **counts: int) -> dict[str, Any]:
-    return {"rule": rule, "agency": agency, "agency_key": key,
-            **{status: counts.get(status, 0) for status in STATUSES}, "on_time_rate": rate}
-
-
-def findings_of(result: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    found = [{field: f[field] for field in FIELDS} for f in result["findings"]]
-    keyed = {(f["rule"], f["agency_key"], f["subject"]): f for f in found}
-    assert len(keyed) == len(found), "a finding is listed twice"
-    return keyed
-
-
-def expect_findings(result: dict[str, Any], *expected: dict[str, Any]) -> None:
-    assert findings_of(result) == {(f["rule"], f["agency_key"], f["subject"]): f for f in expected}
-
-
-def expect_agencies(result: dict[str, Any], *expected: dict[str, Any]) -> None:
-    keyed = {(r["rule"], r["agency_key"]): r for r in result["agencies"]}
-    assert len(keyed) == len(result["agencies"]), "an agency row is listed twice"
-    assert keyed == {(r["rule"], r["agency_key"]): r for r in expected}
+    return check_runner(tmp_path, PORTALS, "legal", lambda day: setattr(portal, "today", day))
 
 
 def expect_sources(result: dict[str, Any], failed: dict[str, str] | None = None) -> None:
-    """Both sources in interface.md's order; a failed one's error starts with the given text."""
-    failed = failed or {}
-    assert [s["name"] for s in result["sources"]] == ["legal.register", "legal.drafts"]
-    for source in result["sources"]:
-        if source["name"] in failed:
-            assert source["ok"] is False
-            assert source["error"].startswith(failed[source["name"]]), source["error"]
-        else:
-            assert source == {"name": source["name"], "ok": True, "error": None}
-
-
-def carried(f: dict[str, Any]) -> dict[str, Any]:
-    """An open finding on a run whose source failed: as last judged, ongoing, not re-checked."""
-    return {**f, "state": "ongoing", "rechecked": False}
-
-
-def ongoing(f: dict[str, Any], **changed: Any) -> dict[str, Any]:
-    return {**f, "state": "ongoing", "rechecked": True, **changed}
+    shared_expect_sources(result, ["legal.register", "legal.drafts"], failed)
 
 
 # legal.act_published and legal.effective_before_published

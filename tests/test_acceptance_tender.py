@@ -22,7 +22,6 @@ Readings chosen where the spec leaves room (each the most literal one):
 from __future__ import annotations
 
 import copy
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -34,7 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from monitor.cli import main
+from expectations import carried, check_runner, expect_agencies, expect_findings, finding, ongoing, row
+from expectations import expect_sources as shared_expect_sources
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OPENDATA, TENDER = "https://opendata.tender.test", "https://www.tender.test"
@@ -44,9 +44,6 @@ PORTALS = {"tender_opendata": OPENDATA, "tender": TENDER, "shilendans": "https:/
 TOKEN = "acceptance-token"
 RESULT, CONTRACT = "tender.result_published", "tender.contract_published"
 SOURCES = ("tender.invitations", "tender.results", "tender.result_detail", "tender.contracts")
-FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
-          "days_overdue", "state", "rechecked")
-STATUSES = ("met", "late", "missing", "pending", "unknown")
 
 AIMAG, AIMAG_KEY = "Жишээ аймгийн Боловсролын газар", "1990000000101"
 DISTRICT, DISTRICT_KEY = "Туршилт дүүргийн Засаг даргын Тамгын газар", "1990000000102"
@@ -206,56 +203,11 @@ def portal(monkeypatch):
 @pytest.fixture
 def check(tmp_path: Path, portal: TenderPortal):
     """Run `monitor check tender --as-of DAY --json` on one database; the portal shows that day."""
-    config = tmp_path / "monitor.toml"
-    config.write_text("[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n[portals]\n"
-                      + "".join(f'{name} = "{url}"\n' for name, url in PORTALS.items()), encoding="utf-8")
-
-    def run(day: str) -> tuple[int, dict[str, Any]]:
-        portal.today = date.fromisoformat(day)
-        out = io.StringIO()
-        code = main(["--config", str(config), "--db", str(tmp_path / "monitor.db"), "check", "tender",
-                     "--as-of", day, "--json"], stdout=out)
-        return code, json.loads(out.getvalue())
-    return run
-
-
-# expectations
-
-def finding(rule: str, agency: str, key: str, subject: str, status: str, due: str, published: str | None = None,
-            days_late: int | None = None, days_overdue: int | None = None, state: str = "new",
-            rechecked: bool = True) -> dict[str, Any]:
-    return dict(zip(FIELDS, (rule, agency, key, subject, status, due, published, days_late, days_overdue,
-                             state, rechecked)))
-
-
-def row(rule: str, agency: str, key: str, rate: float | None = None, **counts: int) -> dict[str, Any]:
-    return {"rule": rule, "agency": agency, "agency_key": key,
-            **{status: counts.get(status, 0) for status in STATUSES}, "on_time_rate": rate}
-
-
-def expect_findings(result: dict[str, Any], *expected: dict[str, Any]) -> None:
-    found = [{field: f[field] for field in FIELDS} for f in result["findings"]]
-    keyed = {(f["rule"], f["agency_key"], f["subject"]): f for f in found}
-    assert len(keyed) == len(found), "a finding is listed twice"
-    assert keyed == {(f["rule"], f["agency_key"], f["subject"]): f for f in expected}
-
-
-def expect_agencies(result: dict[str, Any], *expected: dict[str, Any]) -> None:
-    keyed = {(r["rule"], r["agency_key"]): r for r in result["agencies"]}
-    assert len(keyed) == len(result["agencies"]), "an agency row is listed twice"
-    assert keyed == {(r["rule"], r["agency_key"]): r for r in expected}
+    return check_runner(tmp_path, PORTALS, "tender", lambda day: setattr(portal, "today", day))
 
 
 def expect_sources(result: dict[str, Any], failed: dict[str, str] | None = None) -> None:
-    """The four sources in interface.md's order; a failed one's error starts with the given text."""
-    failed = failed or {}
-    assert [s["name"] for s in result["sources"]] == list(SOURCES)
-    for source in result["sources"]:
-        if source["name"] in failed:
-            assert source["ok"] is False
-            assert source["error"].startswith(failed[source["name"]]), source["error"]
-        else:
-            assert source == {"name": source["name"], "ok": True, "error": None}
+    shared_expect_sources(result, list(SOURCES), failed)
 
 
 def expect_status_note(result: dict[str, Any]) -> None:
@@ -264,15 +216,6 @@ def expect_status_note(result: dict[str, Any]) -> None:
     assert len(notes) == 1, notes
     assert notes[0]["source"] == "tender.invitations"
     assert "SUSPENDED_TENDER" in notes[0]["message"]
-
-
-def ongoing(f: dict[str, Any], **changed: Any) -> dict[str, Any]:
-    return {**f, "state": "ongoing", "rechecked": True, **changed}
-
-
-def carried(f: dict[str, Any]) -> dict[str, Any]:
-    """An open finding on a run whose source failed: as last judged, ongoing, not re-checked."""
-    return {**f, "state": "ongoing", "rechecked": False}
 
 
 # I8: opened 14 Sep, due 14 Oct (Wed); result notice 15 Oct: late by 1

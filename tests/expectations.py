@@ -1,0 +1,76 @@
+"""What the acceptance tests expect of `monitor check NAME --json`, written once for every check."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from monitor.cli import main
+
+FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
+          "days_overdue", "state", "rechecked")
+STATUSES = ("met", "late", "missing", "pending", "unknown")
+
+
+def check_runner(tmp_path: Path, portals: dict[str, str], check: str,
+                 on_day: Callable[[date], None]) -> Callable[[str], tuple[int, dict[str, Any]]]:
+    """`run(DAY)`: `monitor check CHECK --as-of DAY --json` on one database, the portal set to that day."""
+    config = tmp_path / "monitor.toml"
+    config.write_text("[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n[portals]\n"
+                      + "".join(f'{name} = "{url}"\n' for name, url in portals.items()), encoding="utf-8")
+
+    def run(day: str) -> tuple[int, dict[str, Any]]:
+        on_day(date.fromisoformat(day))
+        out = io.StringIO()
+        code = main(["--config", str(config), "--db", str(tmp_path / "monitor.db"), "check", check,
+                     "--as-of", day, "--json"], stdout=out)
+        return code, json.loads(out.getvalue())
+    return run
+
+
+def finding(rule: str, agency: str, key: str, subject: str, status: str, due: str, published: str | None = None,
+            days_late: int | None = None, days_overdue: int | None = None, state: str = "new",
+            rechecked: bool = True) -> dict[str, Any]:
+    return dict(zip(FIELDS, (rule, agency, key, subject, status, due, published, days_late, days_overdue,
+                             state, rechecked)))
+
+
+def row(rule: str, agency: str, key: str, rate: float | None = None, **counts: int) -> dict[str, Any]:
+    return {"rule": rule, "agency": agency, "agency_key": key,
+            **{status: counts.get(status, 0) for status in STATUSES}, "on_time_rate": rate}
+
+
+def expect_findings(result: dict[str, Any], *expected: dict[str, Any]) -> None:
+    found = [{field: f[field] for field in FIELDS} for f in result["findings"]]
+    keyed = {(f["rule"], f["agency_key"], f["subject"]): f for f in found}
+    assert len(keyed) == len(found), "a finding is listed twice"
+    assert keyed == {(f["rule"], f["agency_key"], f["subject"]): f for f in expected}
+
+
+def expect_agencies(result: dict[str, Any], *expected: dict[str, Any]) -> None:
+    keyed = {(r["rule"], r["agency_key"]): r for r in result["agencies"]}
+    assert len(keyed) == len(result["agencies"]), "an agency row is listed twice"
+    assert keyed == {(r["rule"], r["agency_key"]): r for r in expected}
+
+
+def expect_sources(result: dict[str, Any], names: list[str], failed: dict[str, str] | None = None) -> None:
+    """The sources in interface.md's order; a failed one's error starts with the given text."""
+    failed = failed or {}
+    assert [s["name"] for s in result["sources"]] == names
+    for source in result["sources"]:
+        if source["name"] in failed:
+            assert source["ok"] is False
+            assert source["error"].startswith(failed[source["name"]]), source["error"]
+        else:
+            assert source == {"name": source["name"], "ok": True, "error": None}
+
+
+def ongoing(f: dict[str, Any], **changed: Any) -> dict[str, Any]:
+    return {**f, "state": "ongoing", "rechecked": True, **changed}
+
+
+def carried(f: dict[str, Any]) -> dict[str, Any]:
+    """An open finding on a run whose source failed: as last judged, ongoing, not re-checked."""
+    return {**f, "state": "ongoing", "rechecked": False}
