@@ -181,7 +181,7 @@ class TenderCheck(Check):
 
     def _contracts_due(self, ctx: EvaluateContext, invitations: dict[str, Record],
                        results: dict[str, Record]) -> Iterator[Obligation]:
-        details = ctx.records("tender.result_detail")
+        awarded_by_page = ctx.field("tender.result_detail", "awarded")  # not the bidders: memory
         contracts = ctx.records("tender.contract")
         threshold = Decimal(ctx.config["contract_threshold_mnt"])
         tender = ctx.portals["tender"]
@@ -192,9 +192,8 @@ class TenderCheck(Check):
                 continue  # its contracts listing is no longer read
             if data.get("notice_date") and date.fromisoformat(data["notice_date"]) > ctx.as_of:
                 continue  # not yet published on the run's date
-            detail = details.get(data["detail_id"]) if data.get("detail_id") else None
-            detail_unread = data.get("detail_id") is not None and detail is None
-            awarded = detail.data.get("awarded") if detail else None
+            detail_unread = data.get("detail_id") is not None and data["detail_id"] not in awarded_by_page
+            awarded = awarded_by_page.get(data["detail_id"]) if data.get("detail_id") else None
             amount = Decimal(awarded) if awarded is not None else _decimal(data.get("budget"))
             if not detail_unread and (amount is None or amount <= threshold):
                 continue

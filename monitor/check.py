@@ -88,6 +88,10 @@ class EvaluateContext:
     def records(self, kind: str) -> dict[str, Record]:
         return self.store.records(kind)
 
+    def field(self, kind: str, name: str) -> dict[str, Any]:
+        """One field of every record of a kind, by key, without loading the records."""
+        return self.store.field(kind, name)
+
     def first_seen(self, kind: str, key_suffixes: Iterable[str] = ()) -> dict[str, date]:
         """First-seen dates by key, without loading the records: see Store.first_seen."""
         return self.store.first_seen(kind, key_suffixes)

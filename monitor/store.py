@@ -253,6 +253,11 @@ class Store:
                 for key, first in self.db.execute("select key, first_seen from records where kind = ?", [kind])
                 if not suffixes or key.endswith(suffixes)}
 
+    def field(self, kind: str, name: str) -> dict[str, Any]:
+        """One field of every record of a kind, read by SQLite: for a rule that needs no more."""
+        return dict(self.db.execute("select key, json_extract(data, '$.' || ?) from records where kind = ?",
+                                    [name, kind]))
+
     def record_keys(self, kind: str) -> set[str]:
         return {row[0] for row in self.db.execute("select key from records where kind = ?", [kind])}
 
