@@ -45,7 +45,3 @@ RULE_BASIS = {
     "legal.effective_before_published": "OGP 3.3.3.6; legalinfo.mn",
     "legal.draft_comment_period": "OGP 3.3.3.6; d.parliament.mn",
 }
-
-
-def commitment_of(rule: str) -> Commitment | None:
-    return next((c for c in COMMITMENTS if rule in c.rules), None)
