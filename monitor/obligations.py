@@ -86,6 +86,11 @@ class AgencyFigures:
             return None
         return self.counts["met"] / self.due
 
+    @property
+    def coverage(self) -> float | None:
+        in_scope = sum(self.counts.values())
+        return None if not in_scope else (in_scope - self.counts["unknown"]) / in_scope
+
     def as_dict(self) -> dict:
         return {"rule": self.rule, "agency": self.agency, "agency_key": self.agency_key,
                 **self.counts, "on_time_rate": self.on_time_rate}
