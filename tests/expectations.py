@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
+import responses
+
 from monitor.cli import main
 
 FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
@@ -74,3 +76,25 @@ def ongoing(f: dict[str, Any], **changed: Any) -> dict[str, Any]:
 def carried(f: dict[str, Any]) -> dict[str, Any]:
     """An open finding on a run whose source failed: as last judged, ongoing, not re-checked."""
     return {**f, "state": "ongoing", "rechecked": False}
+
+
+class MockedMonitor:
+    """One configuration and one database for a check whose portals `responses` fakes;
+    `run(day, world)` is `monitor check CHECK --as-of DAY --json` with `world.install(rsps)` serving."""
+
+    def __init__(self, tmp_path: Path, portals: dict[str, str], check: str, settings: dict[str, Any],
+                 monitor: dict[str, Any] | None = None) -> None:
+        self.check_name, self.db, self.config = check, tmp_path / "monitor.db", tmp_path / "monitor.toml"
+        lines = ["[monitor]", *(f"{k} = {json.dumps(v)}" for k, v in (monitor or {}).items()),
+                 "[portals]", *(f'{name} = "{url}"' for name, url in portals.items()),
+                 "[fetch]", "delay = 0.0", "backoff = 0.0", "retries = 0",
+                 f"[checks.{check}]", *(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in settings.items())]
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def run(self, day: str, world: Any) -> tuple[int, dict[str, Any]]:
+        out = io.StringIO()
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            world.install(rsps)
+            code = main(["--config", str(self.config), "--db", str(self.db), "check", self.check_name,
+                         "--as-of", day, "--json"], stdout=out)
+        return code, json.loads(out.getvalue())

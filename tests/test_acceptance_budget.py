@@ -12,7 +12,6 @@ Where the code disagrees with the specification the test is `xfail(strict=True)`
 """
 from __future__ import annotations
 
-import io
 import json
 import re
 import unicodedata
@@ -24,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from monitor.cli import main
+from expectations import MockedMonitor
 
 GLASS, MOF = "https://glass.accept.test", "https://mof.accept.test"
 PORTALS = {"tender_opendata": "https://opendata.accept.test", "tender": "https://tender.accept.test",
@@ -146,21 +145,10 @@ class Monitor:
     """One configuration and one database; `check(day, world)` is `monitor check budget --as-of day --json`."""
 
     def __init__(self, tmp_path: Path, monitor: dict[str, Any] | None = None, **budget: Any) -> None:
-        self.db = tmp_path / "monitor.db"
-        self.config = tmp_path / "monitor.toml"
-        lines = ["[monitor]", *(f"{k} = {json.dumps(v)}" for k, v in (monitor or {}).items()),
-                 "[portals]", *(f'{name} = "{url}"' for name, url in PORTALS.items()),
-                 "[fetch]", "delay = 0.0", "backoff = 0.0", "retries = 0",
-                 "[checks.budget]", *(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in budget.items())]
-        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.mocked = MockedMonitor(tmp_path, PORTALS, "budget", budget, monitor)
 
     def check(self, day: str, world: World) -> Result:
-        out = io.StringIO()
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-            world.install(rsps)
-            code = main(["--config", str(self.config), "--db", str(self.db), "check", "budget",
-                         "--as-of", day, "--json"], stdout=out)
-        return Result(code, json.loads(out.getvalue()))
+        return Result(*self.mocked.run(day, world))
 
 
 def finding(rule: str, agency: str, key: str, subject: str, status: str, due: str, *, published: str | None = None,

@@ -12,7 +12,6 @@ Where the code disagrees with the specification the test is `xfail(strict=True)`
 """
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 import responses
 
-from monitor.cli import main
+from expectations import MockedMonitor
 
 XACXOM = "https://xacxom.accept.test"
 SEARCH_URL = f"{XACXOM}/api/public/xacxom/search"
@@ -102,26 +101,14 @@ class Monitor:
 
     def __init__(self, tmp_path: Path, monitor: dict[str, Any] | None = None, roster: str | None = None,
                  **declarations: Any) -> None:
-        self.db = tmp_path / "monitor.db"
-        self.config = tmp_path / "monitor.toml"
         if roster is not None:
             path = tmp_path / "roster.csv"
             path.write_text(roster, encoding="utf-8")
             declarations["roster"] = str(path)
-        lines = ["[monitor]", *(f"{k} = {json.dumps(v)}" for k, v in (monitor or {}).items()),
-                 "[portals]", *(f'{name} = "{url}"' for name, url in PORTALS.items()),
-                 "[fetch]", "delay = 0.0", "backoff = 0.0", "retries = 0",
-                 "[checks.declarations]",
-                 *(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in declarations.items())]
-        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.mocked = MockedMonitor(tmp_path, PORTALS, "declarations", declarations, monitor)
 
     def check(self, day: str, register: Register) -> Result:
-        out = io.StringIO()
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-            register.install(rsps)
-            code = main(["--config", str(self.config), "--db", str(self.db), "check", "declarations",
-                         "--as-of", day, "--json"], stdout=out)
-        return Result(code, json.loads(out.getvalue()))
+        return Result(*self.mocked.run(day, register))
 
 
 def finding(agency: str, subject: str, status: str, due: str, *, key: str | None = None,
