@@ -135,11 +135,11 @@ class TenderCheck(Check):
         have = ctx.record_keys("tender.result_detail")
         wanted = sorted({r.data["detail_id"] for r in ctx.iter_records("tender.result")
                          if r.data.get("detail_id") and r.data["detail_id"] not in have})
+        urls = {f"{ctx.portals['tender']}/mn/result/detail/{detail_id}": detail_id for detail_id in wanted}
         failures: list[str] = []
-        for detail_id in wanted:
-            url = f"{ctx.portals['tender']}/mn/result/detail/{detail_id}"
+        for url, outcome in ctx.read_each(lambda page: parse_result_detail(page.text()), urls):
             try:
-                detail = ctx.read(lambda page: parse_result_detail(page.text()), "GET", url)
+                detail = outcome()
             except FetchError as exc:
                 if not exc.is_permanent:
                     raise
@@ -148,7 +148,7 @@ class TenderCheck(Check):
             except LayoutChanged as exc:
                 failures.append(f"{exc} at {url}")
                 continue
-            ctx.save("tender.result_detail", [(detail_id, detail)])
+            ctx.save("tender.result_detail", [(urls[url], detail)])
         if failures:
             raise SourceError(f"{len(failures)} of {len(wanted)} detail pages unreadable; first: {failures[0]}")
 

@@ -6,12 +6,13 @@ The class docstring is the check's user-facing help.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 from .calendar import WorkCalendar
-from .errors import LayoutChanged, PortalError
+from .errors import FetchError, LayoutChanged, PortalError
 from .fetcher import Fetcher, Page
 from .obligations import Obligation, judge
 from .store import Record, Store
@@ -49,10 +50,25 @@ class CollectContext:
         source fails: a portal being redeployed serves a broken page now and then. The page's
         validators are kept only once it has parsed."""
         page = self.fetcher.request(method, url, **request)
+        return self._parsed(parse, page, lambda: self.fetcher.request(method, url, revalidate=False, **request))
+
+    def read_each(self, parse: Callable[[Page], T], urls: Iterable[str]) -> Iterator[tuple[str, Callable[[], T]]]:
+        """GET and parse each URL as `read` does, the next pages arriving while this one is parsed
+        ([fetch] concurrency). Yields each URL with its outcome: calling it gives the parsed page,
+        or raises what `read` would have raised."""
+        for url, answer in self.fetcher.get_each(urls):
+            yield url, functools.partial(self._answered, parse, url, answer)
+
+    def _answered(self, parse: Callable[[Page], T], url: str, answer: Page | FetchError) -> T:
+        if isinstance(answer, FetchError):
+            raise answer
+        return self._parsed(parse, answer, lambda: self.fetcher.request("GET", url, revalidate=False))
+
+    def _parsed(self, parse: Callable[[Page], T], page: Page, refetch: Callable[[], Page]) -> T:
         try:
             parsed = parse(page)
         except (LayoutChanged, PortalError):
-            page = self.fetcher.request(method, url, revalidate=False, **request)
+            page = refetch()
             parsed = parse(page)
         self.fetcher.keep(page)
         return parsed

@@ -118,6 +118,8 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     for name in ("timeout", "backoff", "delay", "max_retry_after", "retries", "max_bytes"):
         if fetch[name] < 0:
             raise ConfigError(f"fetch.{name}: must not be negative")
+    if fetch["concurrency"] < 1:
+        raise ConfigError("fetch.concurrency: must be at least 1")
     for lang in digest["languages"]:
         _one_of("digest.languages", lang, LANGUAGES)
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)

@@ -1,17 +1,23 @@
 """The only place that talks HTTP.
 
 Timeouts, retries with backoff on 5xx and 429 (honouring Retry-After), a User-Agent that
-names the project, a delay between requests to one host, a cap on response size, no
-redirect off the configured hosts, conditional GETs where the server gives validators, and
-a record of every request handed to a recorder.
+names the project, a delay between requests to one host and a bound on how many are in flight
+to it at once, a cap on response size, no redirect off the configured hosts, conditional GETs
+where the server gives validators, and a record of every request handed to a recorder.
+
+Requests may be sent from worker threads (`get_each`), but the cache and the recorder, which
+write SQLite, are only ever called on the caller's thread.
 """
 from __future__ import annotations
 
 import email.utils
-import time
-from dataclasses import dataclass, field, replace
 import json
-from typing import Any, Callable, Mapping, Protocol
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -33,7 +39,8 @@ class FetchSettings:
     retries: int = 3
     backoff: float = 2.0
     max_retry_after: float = 120.0
-    delay: float = 1.0
+    delay: float = 1.0          # seconds between the starts of two requests to one host
+    concurrency: int = 1        # requests in flight to one host at once
     max_bytes: int = 20_000_000
     user_agent: str = USER_AGENT
 
@@ -98,6 +105,23 @@ class ResponseCache(Protocol):
     def remember(self, url: str, validators: Validators) -> None: ...
 
 
+@dataclass
+class _Exchange:
+    """One request: prepared on the caller's thread, sent on any, settled on the caller's again."""
+
+    method: str
+    url: str
+    kwargs: dict[str, Any]
+    full_url: str
+    cached: Validators | None
+    elapsed: float = 0.0  # seconds spent sending, retries and waits included
+    attempts: int = 0
+    status: int | None = None
+    body: bytes | None = None
+    page: Page | None = None
+    error: FetchError | None = None
+
+
 class Fetcher:
     """Polite HTTP for the checks: `get` and `post` return a Page or raise FetchError."""
 
@@ -119,7 +143,10 @@ class Fetcher:
         self.session.headers["User-Agent"] = settings.user_agent
         self.sleep = sleep
         self.clock = clock
-        self._last_request: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_start: dict[str, float] = {}
+        self._in_flight: dict[str, threading.BoundedSemaphore] = {}
+        self._environments: dict[str, dict[str, Any]] = {}
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> Page:
         return self.request("GET", url, params=params, headers=headers)
@@ -131,60 +158,29 @@ class Fetcher:
     def request(self, method: str, url: str, revalidate: bool = True, **kwargs: Any) -> Page:
         """Send one request, retrying as configured. A GET revalidates the body kept for it (see
         `keep`) unless `revalidate` is False; a 304 answer gives that body back."""
-        started = self.clock()
-        attempts, status, body, error = 0, None, None, None
-        full_url = _full_url(url, kwargs.get("params"))
-        usable = revalidate and self.cache is not None and method == "GET"
-        cached = self.cache.lookup(full_url) if usable else None
-        if cached is not None:
-            kwargs["headers"] = {**(kwargs.get("headers") or {}), **_conditional_headers(cached)}
-        try:
-            while True:
-                attempts += 1
-                try:
-                    page = self._send_following_redirects(method, url, **kwargs)
-                except requests.RequestException as exc:
-                    if attempts > self.settings.retries:
-                        raise FetchError(f"{_failure(exc)} after {_tries(attempts)}") from None
-                    self.sleep(self._backoff(attempts))
-                    continue
-                status, body = page.status, page.body
-                if page.status in RETRY_STATUSES:
-                    if attempts > self.settings.retries:
-                        raise FetchError(f"HTTP {page.status} after {_tries(attempts)}", page.status)
-                    self.sleep(self._retry_wait(page, attempts))
-                    continue
-                if page.status == 304 and cached is not None:
-                    body = cached.body
-                    return Page(page.url, 200, cached.body, page.headers)
-                if page.status >= 400:
-                    raise FetchError(f"HTTP {page.status}", page.status)
-                return replace(page, cache_key=full_url) if method == "GET" else page
-        except FetchError as exc:
-            error = str(exc)
-            raise
-        finally:
-            if self.recorder is not None:
-                elapsed = int((self.clock() - started) * 1000)
-                received = 0 if status == 304 else len(body or b"")
-                record = RequestRecord(method, full_url, _payload(kwargs), status, attempts, received,
-                                       elapsed, error)
-                self.recorder(record, body)
+        exchange = self._prepare(method, url, revalidate, kwargs)
+        self._send(exchange)
+        return self._settle(exchange)
 
-    def _send_following_redirects(self, method: str, url: str, **kwargs: Any) -> Page:
-        for _ in range(MAX_REDIRECTS + 1):
-            self._check_host(url)
-            self._wait_politely(url)
-            with self.session.request(method, url, timeout=self.settings.timeout, stream=True,
-                                      allow_redirects=False, **kwargs) as response:
-                if response.is_redirect:
-                    url = urljoin(response.url, response.headers["Location"])
-                    method = "GET" if response.status_code in (301, 302, 303) else method
-                    kwargs = {k: v for k, v in kwargs.items() if k == "headers"} if method == "GET" else kwargs
-                    continue
-                return Page(response.url, response.status_code, self._read_capped(response),
-                            CaseInsensitiveDict(response.headers))
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+    def get_each(self, urls: Iterable[str]) -> Iterator[tuple[str, Page | FetchError]]:
+        """GET each URL, answering in order, with up to `concurrency` requests in flight to a host:
+        the next pages arrive while the caller works on this one. A failure is handed back, not
+        raised, so the caller decides whether it ends the walk."""
+        ahead = self.settings.concurrency
+        window: deque[tuple[_Exchange, Future[None]]] = deque()
+        with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="fetch") as pool:
+            try:
+                for url in urls:
+                    exchange = self._prepare("GET", url, True, {})
+                    window.append((exchange, pool.submit(self._send, exchange)))
+                    if len(window) > ahead:
+                        yield self._answer(*window.popleft())
+                while window:
+                    yield self._answer(*window.popleft())
+            finally:  # the caller stopped early: what was sent is still recorded, the rest not sent
+                for exchange, future in window:
+                    if not future.cancel():
+                        self._answer(exchange, future)
 
     def keep(self, page: Page) -> None:
         """Keep a GET's validators and body for the next night's conditional request. Called once
@@ -193,19 +189,115 @@ class Fetcher:
         if self.cache is not None and page.cache_key and (etag or last_modified):
             self.cache.remember(page.cache_key, Validators(etag, last_modified, page.body))
 
+    # one exchange: prepare (caller's thread), send (any thread), settle (caller's thread)
+
+    def _prepare(self, method: str, url: str, revalidate: bool, kwargs: dict[str, Any]) -> _Exchange:
+        full_url = _full_url(url, kwargs.get("params"))
+        usable = revalidate and self.cache is not None and method == "GET"
+        cached = self.cache.lookup(full_url) if usable else None
+        if cached is not None:
+            kwargs = {**kwargs, "headers": {**(kwargs.get("headers") or {}), **_conditional_headers(cached)}}
+        return _Exchange(method, url, kwargs, full_url, cached)
+
+    def _send(self, exchange: _Exchange) -> None:
+        """The retry loop; what came of it is left on the exchange, never raised."""
+        started = self.clock()
+        try:
+            while True:
+                exchange.attempts += 1
+                try:
+                    page = self._send_following_redirects(exchange.method, exchange.url, **exchange.kwargs)
+                except requests.RequestException as exc:
+                    if exchange.attempts > self.settings.retries:
+                        raise FetchError(f"{_failure(exc)} after {_tries(exchange.attempts)}") from None
+                    self.sleep(self._backoff(exchange.attempts))
+                    continue
+                exchange.status, exchange.body = page.status, page.body
+                if page.status in RETRY_STATUSES:
+                    if exchange.attempts > self.settings.retries:
+                        raise FetchError(f"HTTP {page.status} after {_tries(exchange.attempts)}", page.status)
+                    self.sleep(self._retry_wait(page, exchange.attempts))
+                    continue
+                if page.status == 304 and exchange.cached is not None:
+                    exchange.body = exchange.cached.body
+                    exchange.page = Page(page.url, 200, exchange.cached.body, page.headers)
+                elif page.status >= 400:
+                    raise FetchError(f"HTTP {page.status}", page.status)
+                else:
+                    exchange.page = replace(page, cache_key=exchange.full_url) if exchange.method == "GET" else page
+                return
+        except FetchError as exc:
+            exchange.error = exc
+        finally:
+            exchange.elapsed = self.clock() - started
+
+    def _settle(self, exchange: _Exchange) -> Page:
+        """Record the exchange; its page, or its error raised."""
+        if self.recorder is not None:
+            received = 0 if exchange.status == 304 else len(exchange.body or b"")
+            record = RequestRecord(exchange.method, exchange.full_url, _payload(exchange.kwargs), exchange.status,
+                                   exchange.attempts, received, int(exchange.elapsed * 1000),
+                                   str(exchange.error) if exchange.error else None)
+            self.recorder(record, exchange.body)
+        if exchange.error is not None:
+            raise exchange.error
+        assert exchange.page is not None
+        return exchange.page
+
+    def _answer(self, exchange: _Exchange, sent: Future[None]) -> tuple[str, Page | FetchError]:
+        sent.result()
+        try:
+            return exchange.url, self._settle(exchange)
+        except FetchError as exc:
+            return exchange.url, exc
+
+    def _send_following_redirects(self, method: str, url: str, **kwargs: Any) -> Page:
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_host(url)
+            prepared = self.session.prepare_request(requests.Request(method, url, **kwargs))
+            with self._turn(url):
+                response = self.session.send(prepared, timeout=self.settings.timeout, allow_redirects=False,
+                                             **self._environment(url))
+                with response:
+                    if response.is_redirect:
+                        url = urljoin(response.url, response.headers["Location"])
+                        method = "GET" if response.status_code in (301, 302, 303) else method
+                        kwargs = {k: v for k, v in kwargs.items() if k == "headers"} if method == "GET" else kwargs
+                        continue
+                    return Page(response.url, response.status_code, self._read_capped(response),
+                                CaseInsensitiveDict(response.headers))
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+    # politeness
+
     def _check_host(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()
         if host not in self.allowed_hosts:
             raise FetchError(f"refused to leave the configured hosts for {host or url}")
 
-    def _wait_politely(self, url: str) -> None:
+    def _turn(self, url: str) -> threading.BoundedSemaphore:
+        """Wait for this host's turn: `delay` after the previous request to it started, and a free
+        place among its `concurrency` requests in flight (held while the answer is read)."""
         host = (urlsplit(url).hostname or "").lower()
-        last = self._last_request.get(host)
-        if last is not None and self.settings.delay > 0:
-            wait = self.settings.delay - (self.clock() - last)
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request[host] = self.clock()
+        with self._lock:
+            now = self.clock()
+            last = self._next_start.get(host)
+            start = now if last is None else max(now, last + self.settings.delay)
+            self._next_start[host] = start
+            places = self._in_flight.setdefault(host, threading.BoundedSemaphore(self.settings.concurrency))
+        if start > now:
+            self.sleep(start - now)
+        return places
+
+    def _environment(self, url: str) -> dict[str, Any]:
+        """Proxies and CA bundle from the environment, as requests reads them, once per host:
+        requests would otherwise read the environment again on every request."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            if origin not in self._environments:
+                self._environments[origin] = self.session.merge_environment_settings(origin, {}, True, None, None)
+            return self._environments[origin]
 
     def _read_capped(self, response: requests.Response) -> bytes:
         declared = response.headers.get("Content-Length")
@@ -229,7 +321,6 @@ class Fetcher:
         if wait is None:
             wait = self._backoff(attempts)
         return min(max(wait, 0.0), self.settings.max_retry_after)
-
 
 def _retry_after_seconds(value: str | None) -> float | None:
     """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""

@@ -22,6 +22,8 @@ def run(args: list[str], tmp_path, capsys) -> tuple[int, str, str]:
     ("[monitor]\ndays_off = ['2026-13-01']\n", "monitor.days_off: '2026-13-01' is not a date (YYYY-MM-DD)"),
     ("[portals]\ntender = 'ftp://x'\n", "portals.tender: expected an http(s) URL, got 'ftp://x'"),
     ("[checks.nosuch]\n", "checks.nosuch: unknown check"),
+    ("[fetch]\nconcurrency = 0\n", "fetch.concurrency: must be at least 1"),
+    ("[fetch]\ndelay = -1\n", "fetch.delay: must not be negative"),
     ("[monitor\n", "not valid TOML"),
 ])
 def test_a_bad_config_is_one_line_naming_the_key_and_exit_2(toml, message, tmp_path, capsys):

@@ -263,3 +263,91 @@ def test_page_json_that_is_not_json_is_layout_changed(rsps, fake, records):
     rsps.add(responses.GET, URL, body=b"<html>maintenance</html>")
     with pytest.raises(LayoutChanged):
         make(fake, records).get(URL).json()
+
+
+# get_each: the next pages in flight while the caller works on this one
+
+
+def _pages(rsps, count, callback=None):
+    urls = [f"{BASE}/detail/{n}" for n in range(count)]
+    for n, url in enumerate(urls):
+        if callback:
+            rsps.add_callback(responses.GET, url, callback=callback)
+        else:
+            rsps.add(responses.GET, url, body=f"page {n}".encode())
+    return urls
+
+
+def test_get_each_answers_in_order_and_hands_failures_back(rsps, fake, records):
+    urls = _pages(rsps, 4)
+    rsps.replace(responses.GET, urls[2], status=404)
+    answers = list(make(fake, records, concurrency=2).get_each(urls))
+    assert [url for url, _ in answers] == urls
+    assert [a.body for _, a in answers if not isinstance(a, FetchError)] == [b"page 0", b"page 1", b"page 3"]
+    assert isinstance(answers[2][1], FetchError) and answers[2][1].status == 404
+    assert [(r.url, r.status) for r, _ in records] == [(u, 404 if u == urls[2] else 200) for u in urls]
+
+
+def test_get_each_keeps_concurrency_requests_in_flight_and_no_more(rsps, records):
+    import threading
+    import time as real_time
+    lock, in_flight, most = threading.Lock(), [0], [0]
+    together = threading.Barrier(2, timeout=10)  # passes only when two requests are in flight at once
+
+    def answer(request):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        together.wait()
+        real_time.sleep(0.01)
+        with lock:
+            in_flight[0] -= 1
+        return 200, {}, b"ok"
+
+    urls = _pages(rsps, 6, answer)
+    fetcher = Fetcher({"portal.test"}, FetchSettings(delay=0.0, concurrency=2),
+                      recorder=lambda record, body: records.append(record))
+    assert all(not isinstance(page, FetchError) for _, page in fetcher.get_each(urls))
+    assert most[0] == 2 and len(records) == 6
+
+
+def test_get_each_with_concurrency_one_sends_one_at_a_time(rsps, records):
+    import threading
+    import time as real_time
+    lock, in_flight, most = threading.Lock(), [0], [0]
+
+    def answer(request):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        real_time.sleep(0.01)  # room for a second request to overlap, were one sent
+        with lock:
+            in_flight[0] -= 1
+        return 200, {}, b"ok"
+
+    urls = _pages(rsps, 5, answer)
+    fetcher = Fetcher({"portal.test"}, FetchSettings(delay=0.0, concurrency=1),
+                      recorder=lambda record, body: records.append(record))
+    assert len(list(fetcher.get_each(urls))) == 5
+    assert most[0] == 1
+
+
+def test_get_each_records_on_the_callers_thread(rsps, fake):
+    import threading
+    threads = set()
+    urls = _pages(rsps, 5)
+    fetcher = Fetcher({"portal.test"}, FetchSettings(delay=0.0, concurrency=3),
+                      recorder=lambda record, body: threads.add(threading.get_ident()))
+    list(fetcher.get_each(urls))
+    assert threads == {threading.get_ident()}  # the recorder writes SQLite: never from a worker
+
+
+def test_get_each_stopped_early_records_what_it_sent_and_sends_no_more(rsps, fake, records):
+    urls = _pages(rsps, 20)
+    answers = make(fake, records, concurrency=2).get_each(urls)
+    first_url, first = next(answers)
+    answers.close()
+    assert first_url == urls[0] and first.body == b"page 0"
+    sent = [call.request.url for call in rsps.calls]
+    assert len(sent) <= 3                                  # the answer taken, and at most two ahead
+    assert sorted(r.url for r, _ in records) == sorted(sent)  # every request sent is recorded
