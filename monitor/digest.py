@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,7 +19,7 @@ from .commitments import COMMITMENTS, RULE_BASIS
 from .config import Recipient
 from .i18n import translate
 from .mongolian import normalize_text
-from .obligations import AgencyFigures, Obligation, agency_figures, ogp_level
+from .obligations import AgencyFigures, figures_from_counts, ogp_level
 from .store import Store
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "report_templates"
@@ -50,8 +50,12 @@ class DigestView:
         return not self.checks or check_name in self.checks
 
     def follows_agency(self, agency_key: str, agency: str) -> bool:
-        wanted = {normalize_text(a) for a in self.agencies}
+        wanted = self._agencies_wanted
         return not wanted or agency_key in wanted or normalize_text(agency) in wanted
+
+    @cached_property
+    def _agencies_wanted(self) -> frozenset[str]:
+        return frozenset(normalize_text(a) for a in self.agencies)
 
 
 @dataclass
@@ -75,14 +79,14 @@ def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any
                 if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
     if not view.name_officials:
         findings = [{**f, "person": None} for f in findings]
-    obligations = [ob for ob in store.obligations()
-                   if view.follows_check(_check_of(ob.rule)) and view.follows_agency(ob.agency_key, ob.agency)]
+    figures = figures_from_counts(row for row in store.obligation_counts()
+                                  if view.follows_check(_check_of(row[0])) and view.follows_agency(row[1], row[2]))
     newly = [f for f in findings if _is_new(f, view.since)]
     newly_keys = {_identity(f) for f in newly}
     still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
                    key=lambda f: (f["due"], f["agency"], f["subject"]))
     caught_up = [f for f in findings if _is_caught_up(f, view.since)]
-    scorecard = _scorecard(obligations, findings)
+    scorecard = _scorecard(figures, findings)
     return {
         "as_of": as_of.isoformat(),
         "since": view.since.isoformat() if view.since else None,
@@ -102,8 +106,8 @@ def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any
         "scorecard": scorecard[:SCORECARD_AGENCIES],
         "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),
         "sources": [s for s in store.source_history() if view.follows_check(s["check_name"])],
-        "coverage": _coverage(obligations),
-        "commitments": _commitments(obligations, view),
+        "coverage": _coverage(figures),
+        "commitments": _commitments(figures, view),
         "basis": RULE_BASIS,
         "unsubscribe": None,
     }
@@ -129,46 +133,47 @@ def _is_caught_up(finding: dict[str, Any], since: date | None) -> bool:
     return bool(finding.get("resolved_on")) and finding["resolved_on"] > since.isoformat()
 
 
-def _scorecard(obligations: list[Obligation], findings: list[dict[str, Any]]) -> list[ScorecardRow]:
+def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]]) -> list[ScorecardRow]:
     missing: dict[str, int] = defaultdict(int)
     for f in findings:
         if f["status"] == "missing":
             missing[f["agency_key"]] += 1
     rows: dict[str, ScorecardRow] = {}
-    for figures in agency_figures(obligations):
-        if figures.due == 0:
+    for row_figures in figures:
+        if row_figures.due == 0:
             continue
-        row = rows.setdefault(figures.agency_key, ScorecardRow(figures.agency, figures.agency_key,
-                                                               missing[figures.agency_key]))
-        row.rules.append(figures)
+        row = rows.setdefault(row_figures.agency_key, ScorecardRow(row_figures.agency, row_figures.agency_key,
+                                                                   missing[row_figures.agency_key]))
+        row.rules.append(row_figures)
     return sorted(rows.values(), key=lambda r: (-r.missing, r.worst_rate, r.agency))
 
 
-def _coverage(obligations: Iterable[Obligation]) -> list[dict[str, Any]]:
+def _coverage(figures: Iterable[AgencyFigures]) -> list[dict[str, Any]]:
     """Per rule: obligations that could be judged out of those in scope."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for ob in obligations:
-        totals[ob.rule][1] += 1
-        if ob.status != "unknown":
-            totals[ob.rule][0] += 1
+    for row in figures:
+        in_scope = sum(row.counts.values())
+        totals[row.rule][0] += in_scope - row.counts["unknown"]
+        totals[row.rule][1] += in_scope
     return [{"rule": rule, "judged": judged, "in_scope": in_scope}
             for rule, (judged, in_scope) in sorted(totals.items())]
 
 
-def _commitments(obligations: list[Obligation], view: DigestView) -> list[dict[str, Any]]:
+def _commitments(figures: list[AgencyFigures], view: DigestView) -> list[dict[str, Any]]:
     """Each commitment's measured completion level beside the level the government claimed."""
     rows = []
     for commitment in COMMITMENTS:
         if not any(view.follows_check(_check_of(rule)) for rule in commitment.rules):
             continue
-        figures = AgencyFigures("", "", "")
-        for ob in obligations:
-            if ob.rule in commitment.rules:
-                figures.counts[ob.status] += 1
+        total = AgencyFigures("", "", "")
+        for row in figures:
+            if row.rule in commitment.rules:
+                for status, count in row.counts.items():
+                    total.counts[status] += count
         rows.append({"number": commitment.number, "claimed": commitment.claimed,
                      "promise": commitment.promise_mn if view.language == "mn" else commitment.promise_en,
-                     "rate": figures.on_time_rate, "measured": ogp_level(figures.on_time_rate),
-                     "due": figures.due})
+                     "rate": total.on_time_rate, "measured": ogp_level(total.on_time_rate),
+                     "due": total.due})
     return rows
 
 

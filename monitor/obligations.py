@@ -1,6 +1,7 @@
 """Obligations and their status (rules.md section 2), and the figures per agency (section 5)."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
@@ -98,12 +99,18 @@ class AgencyFigures:
 
 def agency_figures(obligations: Iterable[Obligation]) -> list[AgencyFigures]:
     """One row per rule and agency, in a stable order."""
+    counted = Counter((ob.rule, ob.agency_key, ob.agency, ob.status) for ob in obligations)
+    return figures_from_counts((*key, count) for key, count in counted.items())
+
+
+def figures_from_counts(counts: Iterable[tuple[str, str, str, str, int]]) -> list[AgencyFigures]:
+    """agency_figures from (rule, agency_key, agency, status, count) rows, as the store counts them."""
     rows: dict[tuple[str, str], AgencyFigures] = {}
-    for ob in obligations:
-        key = (ob.rule, ob.agency_key)
-        if key not in rows:
-            rows[key] = AgencyFigures(ob.rule, ob.agency, ob.agency_key)
-        rows[key].counts[ob.status] += 1
+    for rule, agency_key, agency, status, count in counts:
+        row = rows.get((rule, agency_key))
+        if row is None:
+            row = rows[(rule, agency_key)] = AgencyFigures(rule, agency, agency_key)
+        row.counts[status] += count
     return sorted(rows.values(), key=lambda r: (r.rule, r.agency, r.agency_key))
 
 

@@ -291,6 +291,12 @@ class Store:
                            days_late=r["days_late"], days_overdue=r["days_overdue"],
                            evidence_url=r["evidence_url"], person=r["person"]) for r in rows]
 
+    def obligation_counts(self) -> list[tuple[str, str, str, str, int]]:
+        """(rule, agency_key, agency, status, count) rows: what figures need, counted by SQLite."""
+        return self.db.conn.execute(
+            "select rule, agency_key, agency, status, count(*) from obligations "
+            "group by rule, agency_key, agency, status order by rule, agency_key, agency").fetchall()
+
     def findings(self, check_name: str | None = None, *, open_only: bool = True) -> list[dict[str, Any]]:
         clauses, args = [], []
         if check_name:
@@ -299,8 +305,10 @@ class Store:
         if open_only:
             clauses.append("is_open = 1")
         where = f"where {' and '.join(clauses)}" if clauses else ""
-        return list(self.db.query(
-            f"select * from findings {where} order by judged_on desc, rule, agency, subject", args))
+        cursor = self.db.conn.execute(
+            f"select * from findings {where} order by judged_on desc, rule, agency, subject", args)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor]
 
     def save_findings(self, rows: list[dict[str, Any]]) -> None:
         with self.db.conn:

@@ -174,3 +174,16 @@ def test_agency_figures_default_counts_are_independent():
 ])
 def test_ogp_level_thresholds(rate, level):
     assert ogp_level(rate) == level
+
+
+def test_figures_counted_by_the_store_equal_figures_counted_here():
+    from monitor.obligations import figures_from_counts
+    from monitor.store import Store
+    obs = ([_ob("met") for _ in range(6)] + [_ob("late"), _ob("missing"), _ob("pending"), _ob("unknown")]
+           + [_ob("missing", key="2", agency="Өөр газар") for _ in range(3)]
+           + [_ob("met", rule="budget.monthly_report") for _ in range(2)])  # one subject each: the store's key
+    store = Store(":memory:")
+    store.replace_obligations("tender", date(2026, 11, 29), [ob for ob in obs if ob.rule.startswith("tender")])
+    store.replace_obligations("budget", date(2026, 11, 29), [ob for ob in obs if ob.rule.startswith("budget")])
+    assert ([row.as_dict() for row in figures_from_counts(store.obligation_counts())]
+            == [row.as_dict() for row in agency_figures(obs)])
