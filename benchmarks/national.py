@@ -402,15 +402,15 @@ def run_floor(fetches: list[Fetch], base: str, work: Path, label: str, timeout: 
     return measured, report
 
 
-def write_config(path: Path, base: str, work: Path) -> None:
+def write_config(path: Path, base: str, work: Path, concurrency: int) -> None:
     portals = "\n".join(f'{name} = "{base}"' for name in PORTALS)
     path.write_text(f'[monitor]\ndb = "{work / "monitor.db"}"\n\n[portals]\n{portals}\n\n'
-                    f'[fetch]\ndelay = 0.0\nbackoff = 0.1\n\n[digest]\nout_dir = "{work / "digests"}"\n',
-                    encoding="utf-8")
+                    f'[fetch]\ndelay = 0.0\nconcurrency = {concurrency}\nbackoff = 0.1\n\n'
+                    f'[digest]\nout_dir = "{work / "digests"}"\n', encoding="utf-8")
 
 
 def measure_night(label: str, worlds: Worlds, fetches: list[Fetch], as_of: date, work: Path, port: int,
-                  timeout: float, profile: bool) -> tuple[RunFigures, int]:
+                  timeout: float, profile: bool, concurrency: int) -> tuple[RunFigures, int]:
     """Serve one day's world on `port` (0: any); run the monitor, then the floor, against it.
 
     Returns the port, so the next night is served on the same one: the monitor's response cache
@@ -421,7 +421,7 @@ def measure_night(label: str, worlds: Worlds, fetches: list[Fetch], as_of: date,
     env = {**os.environ, "TENDER_OPENDATA_TOKEN": DEMO_TOKEN}
     config, db = work / "monitor.toml", work / "monitor.db"
     with DemoPortal(worlds.routes(), port=port) as portal:
-        write_config(config, portal.url, work)
+        write_config(config, portal.url, work, concurrency)
         prof = work / f"monitor-{label}.prof" if profile else None
         monitor = run_child(monitor_argv(config, db, "run", "--no-send", "--as-of", as_of.isoformat(), profile=prof),
                             env, timeout, work / f"monitor-{label}.log")
@@ -544,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="run the monitor under cProfile (slower: its times are not the benchmark's) "
                              "and print where its time goes")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="the monitor's [fetch] concurrency: requests in flight per host (default 1, as "
+                             "shipped; the floor always sends one at a time)")
     parser.add_argument("--floor-worker", metavar="PLAN", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_worker:
@@ -556,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     anchor = args.as_of + timedelta(days=ANCHOR_DAYS_AHEAD)
     print(f"NATIONAL BENCHMARK: scale {args.scale:g} of national (1.0 = 15,000 invitations a year, 1,800 budget "
           f"entities, 40,000 declarants, 14,000 acts); cold {cold_day}, warm {warm_day}, anchor {anchor}, "
-          f"seed {args.seed}\n{_machine()}", flush=True)
+          f"seed {args.seed}; monitor [fetch] delay = 0, concurrency = {args.concurrency}\n{_machine()}", flush=True)
     started = time.perf_counter()
     before = sort_register_once(build_worlds(cold_day, anchor, args.seed, sizes))
     after = sort_register_once(build_worlds(warm_day, anchor, args.seed, sizes))
@@ -579,9 +582,10 @@ def _measure(args: argparse.Namespace, sizes: WorldSizes, before: Worlds, after:
              work: Path, timeout: float) -> int:
     """Cold, warm, their floors and the digest; then the report."""
     cold_day, warm_day = args.as_of, args.as_of + timedelta(days=1)
-    cold, port = measure_night("cold", before, cold_floor(before, cold_day), cold_day, work, 0, timeout, args.profile)
+    cold, port = measure_night("cold", before, cold_floor(before, cold_day), cold_day, work, 0, timeout, args.profile,
+                               args.concurrency)
     warm, _ = measure_night("warm", after, warm_floor(before, after, warm_day), warm_day, work, port, timeout,
-                            args.profile)
+                            args.profile, args.concurrency)
     digest = measure_digest(work, warm_day, timeout)
     print_report(args.scale, sizes, before, cold_day, build_seconds, cold, warm, digest)
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (wall times suffer from other load; "
