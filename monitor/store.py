@@ -87,6 +87,11 @@ def _migrate_3(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 
 
+FINDING_COLUMNS = ("rule", "agency_key", "subject", "check_name", "agency", "status", "due", "published",
+                   "days_late", "days_overdue", "evidence_url", "state", "rechecked", "judged_on",
+                   "previous_status", "previous_judged_on", "first_raised_on", "is_open", "resolved_on", "person")
+
+
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -272,14 +277,16 @@ class Store:
             self.db["notes"].insert_all({"run_id": run_id, "check_name": check_name, **n} for n in notes)
 
     def replace_obligations(self, check_name: str, as_of: date, obligations: Iterable[Obligation]) -> None:
-        rows = [{"check_name": check_name, "rule": ob.rule, "agency_key": ob.agency_key,
-                 "subject": ob.subject, "agency": ob.agency, "due": _iso(ob.due), "status": ob.status,
-                 "published": _iso(ob.published), "days_late": ob.days_late,
-                 "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url,
-                 "person": ob.person, "as_of": as_of.isoformat()} for ob in obligations]
+        day = as_of.isoformat()
+        rows = [(check_name, ob.rule, ob.agency_key, ob.subject, ob.agency, _iso(ob.due), ob.status,
+                 _iso(ob.published), ob.days_late, ob.days_overdue, ob.evidence_url, ob.person, day)
+                for ob in obligations]
         with self.db.conn:
-            self.db.execute("delete from obligations where check_name = ?", [check_name])
-            self.db["obligations"].insert_all(rows, replace=True)
+            self.db.conn.execute("delete from obligations where check_name = ?", [check_name])
+            self.db.conn.executemany(
+                """insert or replace into obligations (check_name, rule, agency_key, subject, agency, due, status,
+                   published, days_late, days_overdue, evidence_url, person, as_of)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
 
     def obligations(self, check_name: str | None = None) -> list[Obligation]:
         """The latest judgement of every obligation (of one check, or of all)."""
@@ -311,8 +318,12 @@ class Store:
         return [dict(zip(columns, row)) for row in cursor]
 
     def save_findings(self, rows: list[dict[str, Any]]) -> None:
+        """Store finding rows whole (a row read back and updated, or a new one: what it lacks is null)."""
+        columns = FINDING_COLUMNS
         with self.db.conn:
-            self.db["findings"].upsert_all(rows, pk=("rule", "agency_key", "subject"))
+            self.db.conn.executemany(
+                f"insert or replace into findings ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+                ([row.get(column) for column in columns] for row in rows))
 
     # the outbox
 

@@ -1,0 +1,40 @@
+"""monitor/store.py: the writes of the hot path, in plain SQL, against the schema they assume."""
+from __future__ import annotations
+
+from datetime import date
+
+from monitor.fetcher import RequestRecord, Validators
+from monitor.store import FINDING_COLUMNS, Store
+
+
+def test_finding_columns_are_the_findings_tables_columns():
+    store = Store(":memory:")
+    assert FINDING_COLUMNS == tuple(row[1] for row in store.db.execute("pragma table_info(findings)"))
+
+
+def test_saved_findings_read_back_whole_and_are_replaced_by_identity():
+    store = Store(":memory:")
+    row = {"rule": "tender.result_published", "agency_key": "1", "subject": "A/1", "check_name": "tender",
+           "agency": "Газар", "status": "missing", "due": "2026-11-02", "days_overdue": 27, "state": "new",
+           "rechecked": 1, "judged_on": "2026-11-29", "first_raised_on": "2026-11-29", "is_open": 1}
+    store.save_findings([row])
+    [stored] = store.findings()
+    assert {k: stored[k] for k in row} == row and stored["resolved_on"] is None
+    store.save_findings([{**stored, "status": "late", "state": "resolved", "resolved_on": "2026-11-30"}])
+    [again] = store.findings()
+    assert again["status"] == "late" and again["resolved_on"] == "2026-11-30" and again["days_overdue"] == 27
+
+
+def test_a_request_its_body_and_its_validators_are_kept_once():
+    store = Store(":memory:")
+    run_id = store.start_run(date(2026, 11, 29), "test")
+    record = store.request_recorder(run_id, "tender.results")
+    request = RequestRecord("GET", "https://x.test/a", None, 200, 1, 5, 3, None)
+    record(request, b"hello")
+    record(request, b"hello")
+    store.remember("https://x.test/a", Validators('"v1"', None, b"hello"))
+    assert store.db.execute("select count(*) from snapshots").fetchone()[0] == 1
+    assert store.db.execute("select count(*), count(distinct snapshot) from requests").fetchone() == (2, 1)
+    assert store.lookup("https://x.test/a") == Validators('"v1"', None, b"hello")
+    store.remember("https://x.test/a", Validators('"v2"', "Sun, 29 Nov 2026 00:00:00 GMT", b"hello again"))
+    assert store.lookup("https://x.test/a") == Validators('"v2"', "Sun, 29 Nov 2026 00:00:00 GMT", b"hello again")
