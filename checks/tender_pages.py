@@ -2,17 +2,20 @@
 
 The invitations API (1a) and the results listing (1b) are verified shapes; the detail page's
 layout around its verified labels (1c) and the contracts listing (1d) are assumed. Each
-parser raises LayoutChanged when the structure it relies on is absent.
+parser raises LayoutChanged when the structure it relies on is absent. The pages are read with
+lxml.html (checks/markup.py says why, and how bs4's text rules are kept).
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from monitor.errors import LayoutChanged, PortalError
 from monitor.mongolian import find_date, normalize_text, parse_amount, parse_date
+
+from .markup import Document, HtmlElement, first
 
 SELECTED = "Шалгарсан"
 CANCELLED = "CANCELLED_TENDER"
@@ -63,83 +66,89 @@ def _invitation(item: Any) -> dict[str, Any]:
 
 def parse_results_page(html: bytes | str) -> list[dict[str, Any]]:
     """Rows of one results listing page (1b); an empty list past the end."""
-    rows = _table_rows(html, "tender-result-table", min_cells=5)
+    doc = Document(html)
+    text = doc.text
     results = []
-    for cells in rows:
-        link = cells[2].find("a")
-        href = link.get("href", "") if isinstance(link, Tag) else ""
+    for cells in _table_rows(doc, "tender-result-table", min_cells=5):
+        link = first(cells[2], "a")
+        href = link.get("href", "") if link is not None else ""
         detail = re.search(r"/result/detail/(\d+)", href)
-        notice_text = _text_after(link) if isinstance(link, Tag) else cells[2].get_text(" ", strip=True)
+        notice_text = _text_after(doc, link) if link is not None else text(cells[2], " ", strip=True)
         notice = _date_in(notice_text)
         results.append({
-            "number": invitation_number(cells[0].get_text()),
-            "tender_code": normalize_text(cells[1].get_text()),
-            "tender_name": normalize_text(link.get_text()) if isinstance(link, Tag) else "",
+            "number": invitation_number(text(cells[0])),
+            "tender_code": normalize_text(text(cells[1])),
+            "tender_name": normalize_text(text(link)) if link is not None else "",
             "detail_id": detail[1] if detail else None,
             "notice_date": _iso(notice),
             "unreadable": f"unreadable notice date {notice_text!r}" if notice_text and not notice else None,
-            "agency": normalize_text(cells[3].get_text()),
-            "budget": _amount_text(cells[4].get_text()),
+            "agency": normalize_text(text(cells[3])),
+            "budget": _amount_text(text(cells[4])),
         })
     return results
 
 
 def parse_result_detail(html: bytes | str) -> dict[str, Any]:
     """The procedure type and bidders of one result page (1c), with the awarded amount (None if none selected)."""
-    soup = BeautifulSoup(html, "html.parser")
-    table = soup.find("table", id="bidder_tableId")
-    if not isinstance(table, Tag):
+    doc = Document(html)
+    text = doc.text
+    table = next(iter(_BIDDER_TABLE(doc.root)), None)
+    if table is None:
         raise LayoutChanged("no #bidder_tableId")
     bidders = []
-    for row in table.find_all("tr"):
-        cells = row.find_all("td")
+    for row in table.iterdescendants("tr"):
+        cells = list(row.iterdescendants("td"))  # bs4's find_all("td"): cells of nested tables too
         if not cells:
             continue
         if len(cells) < 4:
             raise LayoutChanged(f"bidder row with {len(cells)} cells, expected 4")
         bidders.append({
-            "supplier": normalize_text(cells[0].get_text()),
-            "registration": normalize_text(cells[1].get_text()),
-            "price": _amount_text(cells[2].get_text()),
-            "status": normalize_text(cells[3].get_text()),
+            "supplier": normalize_text(text(cells[0])),
+            "registration": normalize_text(text(cells[1])),
+            "price": _amount_text(text(cells[2])),
+            "status": normalize_text(text(cells[3])),
         })
     selected = [b for b in bidders if b["status"] == SELECTED]
     if any(b["price"] is None for b in selected):
         raise LayoutChanged("a selected bidder's price cannot be read")
     awarded = sum(parse_amount(b["price"]) for b in selected) if selected else None
-    return {"procedure": _labelled(soup, "Тендер шалгаруулалтын төрөл:"), "bidders": bidders,
+    return {"procedure": _labelled(doc, "Тендер шалгаруулалтын төрөл:"), "bidders": bidders,
             "awarded": str(awarded) if awarded is not None else None}
 
 
 def parse_contracts_page(html: bytes | str) -> list[dict[str, Any]]:
     """Rows of one contracts listing page (1d, assumed shape); an empty list past the end."""
+    doc = Document(html)
+    text = doc.text
     contracts = []
-    for cells in _table_rows(html, "contract-table", min_cells=6):
-        link = cells[6].find("a") if len(cells) > 6 else None
-        published = _date_in(cells[5].get_text())
+    for cells in _table_rows(doc, "contract-table", min_cells=6):
+        link = first(cells[6], "a") if len(cells) > 6 else None
+        published = _date_in(text(cells[5]))
         contracts.append({
-            "number": invitation_number(cells[0].get_text()),
-            "contract_number": normalize_text(cells[1].get_text()),
-            "supplier": normalize_text(cells[2].get_text()),
-            "amount": _amount_text(cells[3].get_text()),
-            "signed": _iso(_date_in(cells[4].get_text())),
+            "number": invitation_number(text(cells[0])),
+            "contract_number": normalize_text(text(cells[1])),
+            "supplier": normalize_text(text(cells[2])),
+            "amount": _amount_text(text(cells[3])),
+            "signed": _iso(_date_in(text(cells[4]))),
             "published": _iso(published),
-            "unreadable": (f"unreadable publication date {cells[5].get_text(strip=True)!r}"
-                           if cells[5].get_text(strip=True) and not published else None),
-            "document": link.get("href") if isinstance(link, Tag) else None,
+            "unreadable": (f"unreadable publication date {text(cells[5], strip=True)!r}"
+                           if text(cells[5], strip=True) and not published else None),
+            "document": link.get("href") if link is not None else None,
         })
     return contracts
 
 
-def _table_rows(html: bytes | str, container_id: str, min_cells: int) -> list[list[Tag]]:
-    soup = BeautifulSoup(html, "html.parser")
-    container = soup.find(id=container_id)
-    if not isinstance(container, Tag) or not isinstance(container.find("table"), Tag):
+def _table_rows(doc: Document, container_id: str, min_cells: int) -> list[list[HtmlElement]]:
+    container = next(iter(_BY_ID(doc.root, id=container_id)), None)
+    table = first(container, "table") if container is not None else None
+    if table is None:
         raise LayoutChanged(f"no #{container_id}")
-    body = container.find("tbody") or container.find("table")
+    body = first(container, "tbody")
+    if body is None:
+        body = table
     rows = []
-    for row in body.find_all("tr"):
-        cells = row.find_all("td", recursive=False)
+    for row in body.iterdescendants("tr"):
+        cells = row.findall("td")  # only the row's own cells, not those of a table inside one
         if not cells:
             continue  # a header row
         if len(cells) < min_cells:
@@ -148,18 +157,38 @@ def _table_rows(html: bytes | str, container_id: str, min_cells: int) -> list[li
     return rows
 
 
-def _text_after(link: Tag) -> str:
+def _text_after(doc: Document, link: HtmlElement) -> str:
     """The text that follows a link in its cell: where the results listing writes the notice date."""
-    return normalize_text(" ".join(str(node.get_text() if isinstance(node, Tag) else node)
-                                   for node in link.next_siblings))
+    pieces = [link.tail] if link.tail else []
+    for node in link.itersiblings():
+        # an element's text; a comment's own text, as bs4 gave it among the strings that follow
+        pieces.append(doc.text(node) if isinstance(node.tag, str) else node.text or "")
+        if node.tail:
+            pieces.append(node.tail)
+    return normalize_text(" ".join(pieces))
 
 
-def _labelled(soup: BeautifulSoup, label: str) -> str | None:
-    found = soup.find(string=lambda s: s is not None and normalize_text(s) == label)
-    if found is None:
-        return None
-    sibling = found.parent.find_next_sibling() if found.parent else None
-    return normalize_text(sibling.get_text()) if sibling is not None else None
+def _labelled(doc: Document, label: str) -> str | None:
+    """The text of the element after the one whose text (or comment) reads `label`."""
+    for node in _STRINGS(doc.root):
+        if isinstance(node, str):  # a run of text: it lies in its element, or after it (a tail)
+            if normalize_text(node) != label:
+                continue
+            parent = node.getparent()
+            parent = parent.getparent() if node.is_tail and parent is not None else parent
+        else:  # a comment or processing instruction
+            if normalize_text(node.text) != label:
+                continue
+            parent = node.getparent()
+        sibling = next(parent.itersiblings(etree.Element), None) if parent is not None else None
+        return normalize_text(doc.text(sibling)) if sibling is not None else None
+    return None
+
+
+_BIDDER_TABLE = etree.XPath("//table[@id='bidder_tableId']")
+_BY_ID = etree.XPath("//*[@id=$id]")
+# every string bs4's find(string=...) looked at, but those of blanks only (no label is blank)
+_STRINGS = etree.XPath("//text()[normalize-space()] | //comment() | //processing-instruction()")
 
 
 def _date_in(text: str) -> Any:

@@ -125,3 +125,17 @@ def test_mof_unreadable_date_is_none():
 def test_mof_without_its_structure_raises_layout_changed(html):
     with pytest.raises(LayoutChanged):
         parse_mof_page(html)
+
+
+def test_mof_classes_are_matched_among_several_and_only_the_lists_own_items_count():
+    html = ('<ul class="main news-list"><li class="news-item"><a href="/article/1">Гүйцэтгэл</a>'
+            '<span class="small date">2026.11.09</span><ul><li>дэд</li></ul></li></ul>'
+            '<ul class="news-listing"><li><a href="/article/2">x</a></li></ul>')
+    assert parse_mof_page(html) == [{"url": "/article/1", "title": "Гүйцэтгэл", "date": "2026-11-09",
+                                     "date_text": "2026.11.09"}]
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<!-- -->", b""])
+def test_mof_empty_page_is_layout_changed(html):
+    with pytest.raises(LayoutChanged, match="0 ul.news-list on the budget-performance page, expected 1"):
+        parse_mof_page(html)

@@ -8,9 +8,9 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import lxml.html
 import pytest
 import requests
-from bs4 import BeautifulSoup
 
 from monitor.demo.server import DemoPortal, Fault, Response, Route
 from monitor.demo.tender_world import SELECTED, TenderWorld, build_tender_world, tender_routes
@@ -50,9 +50,9 @@ def invitations(portal: DemoPortal, **form: object) -> dict:
 
 def tbody_rows(html: str, table_id: str) -> list[list]:
     """The cells of every row of the table inside `div#table_id`, failing if the table is absent."""
-    tbody = BeautifulSoup(html, "html.parser").select_one(f"div#{table_id} table tbody")
-    assert tbody is not None
-    return [row.find_all("td") for row in tbody.find_all("tr")]
+    tbodies = lxml.html.fromstring(html).xpath("//div[@id=$id]//table//tbody", id=table_id)
+    assert tbodies
+    return [row.findall(".//td") for row in tbodies[0].iter("tr")]
 
 
 def walk_listing(portal: DemoPortal, path: str, table_id: str, year: int) -> list[list]:
@@ -170,35 +170,36 @@ def test_results_listing_pages_to_an_empty_tbody(portal: DemoPortal, world: Tend
     assert len(rows) == len(expected) > 20
     for cells, tender in zip(rows, expected):
         assert len(cells) == 5
-        assert cells[0].get_text() == tender.invitation_number
-        assert cells[2].a["href"] == f"/mn/result/detail/{tender.result.detail_id}"
-        assert parse_date(cells[2].get_text().split()[-1]) == tender.result.notice_date
-        assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", cells[2].get_text().split()[-1])
-        assert cells[3].get_text() == tender.agency.name
-        assert parse_amount(cells[4].get_text()) == tender.total_budget
+        assert cells[0].text_content() == tender.invitation_number
+        assert cells[2].find(".//a").get("href") == f"/mn/result/detail/{tender.result.detail_id}"
+        assert parse_date(cells[2].text_content().split()[-1]) == tender.result.notice_date
+        assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", cells[2].text_content().split()[-1])
+        assert cells[3].text_content() == tender.agency.name
+        assert parse_amount(cells[4].text_content()) == tender.total_budget
 
 
 def test_results_listing_honours_perpage_and_keeps_the_sample_layout(portal: DemoPortal) -> None:
     html = requests.get(f"{portal.url}/mn/result/", params={"year": AS_OF.year, "perpage": 7, "page": 2},
                         timeout=5).text
     assert len(tbody_rows(html, "tender-result-table")) == 7
-    headers = BeautifulSoup(html, "html.parser").select("div#tender-result-table thead th")
-    sample = BeautifulSoup((FIXTURES / "tender_results.html").read_text("utf-8"), "html.parser")
-    assert [h.get_text() for h in headers] == [h.get_text() for h in sample.select("thead th")]
+    headers = lxml.html.fromstring(html).xpath("//div[@id='tender-result-table']//thead//th")
+    sample = lxml.html.fromstring((FIXTURES / "tender_results.html").read_text("utf-8")).xpath("//thead//th")
+    assert [h.text_content() for h in headers] == [h.text_content() for h in sample]
 
 
 def test_result_detail_lists_bidders(portal: DemoPortal, world: TenderWorld) -> None:
     tender = next(t for t in world.results(AS_OF.year) if len(t.result.bidders) > 2)
     html = requests.get(f"{portal.url}/mn/result/detail/{tender.result.detail_id}", timeout=5).text
     assert "Тендер шалгаруулалтын төрөл:" in html and tender.rule_name in html
-    rows = [row.find_all("td") for row in BeautifulSoup(html, "html.parser").select("table#bidder_tableId tbody tr")]
+    rows = [row.findall(".//td")
+            for row in lxml.html.fromstring(html).xpath("//table[@id='bidder_tableId']//tbody//tr")]
     assert len(rows) == len(tender.result.bidders)
     for cells, bidder in zip(rows, tender.result.bidders):
-        assert cells[0].a is not None and cells[0].get_text() == bidder.name
-        assert cells[1].get_text() == bidder.registration_number
-        assert parse_amount(cells[2].get_text()) == bidder.price
-        assert cells[3].get_text() == bidder.status
-    assert sum(cells[3].get_text() == SELECTED for cells in rows) <= 1
+        assert cells[0].find(".//a") is not None and cells[0].text_content() == bidder.name
+        assert cells[1].text_content() == bidder.registration_number
+        assert parse_amount(cells[2].text_content()) == bidder.price
+        assert cells[3].text_content() == bidder.status
+    assert sum(cells[3].text_content() == SELECTED for cells in rows) <= 1
 
 
 def test_unknown_result_detail_is_404(portal: DemoPortal) -> None:
@@ -211,12 +212,12 @@ def test_contracts_listing_pages_to_an_empty_tbody(portal: DemoPortal, world: Te
     assert len(rows) == len(expected) > 20
     for cells, tender in zip(rows, expected):
         assert len(cells) == 7
-        assert [c.get_text() for c in cells[:3]] == [tender.invitation_number, tender.contract.number,
-                                                     tender.contract.supplier]
-        assert parse_amount(cells[3].get_text()) == tender.contract.amount
-        assert [cells[4].get_text(), cells[5].get_text()] == [tender.contract.signed.isoformat(),
-                                                              tender.contract.published.isoformat()]
-        assert cells[6].a["href"].startswith("/mn/download/")
+        assert [c.text_content() for c in cells[:3]] == [tender.invitation_number, tender.contract.number,
+                                                         tender.contract.supplier]
+        assert parse_amount(cells[3].text_content()) == tender.contract.amount
+        assert [cells[4].text_content(), cells[5].text_content()] == [tender.contract.signed.isoformat(),
+                                                                      tender.contract.published.isoformat()]
+        assert cells[6].find(".//a").get("href").startswith("/mn/download/")
 
 
 # --- the server -------------------------------------------------------------------------------

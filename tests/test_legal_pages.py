@@ -81,6 +81,19 @@ def test_a_changed_register_layout_is_named(payload, message):
         parse_register_page(payload)
 
 
+def test_register_classes_are_matched_among_several_and_markup_inside_blocks_is_read_as_text():
+    html = (_component(title="Жишээ <b>ил тод</b> байдлын&nbsp;тухай<!-- x -->", enacted="<b>2026</b>-06-04")
+            .replace('class="legal-list-component"', 'class="row legal-list-component"')
+            .replace('class="act-name"', 'class="act-name link"'))
+    [act] = parse_register_page({"Html": html})
+    assert (act["title"], act["enacted"], act["unreadable"]) == ("Жишээ ил тод байдлын тухай", "2026-06-04", {})
+
+
+def test_a_fragment_of_comments_only_is_a_changed_layout():
+    with pytest.raises(LayoutChanged, match="no div.legal-list-component in the register's Html"):
+        parse_register_page({"Html": "<!-- хоосон -->"})
+
+
 # the drafts (4b)
 
 def test_the_sample_draft_lists(fixture_bytes):

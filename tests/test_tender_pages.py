@@ -243,3 +243,66 @@ def test_selected_bidder_with_unreadable_price_is_layout_changed():
     html = _detail(("A", "50,000,000 ₮", "Шалгарсан"), ("B", "Үнэ нууц", "Шалгарсан"))
     with pytest.raises(LayoutChanged):
         parse_result_detail(html)
+
+
+# reading the HTML (checks/markup.py): what bs4's html.parser did, with lxml.html
+
+@pytest.mark.parametrize("parse, message", [
+    (parse_results_page, "layout changed: no #tender-result-table"),
+    (parse_result_detail, "layout changed: no #bidder_tableId"),
+    (parse_contracts_page, "layout changed: no #contract-table"),
+])
+@pytest.mark.parametrize("html", ["", b"", "  \n ", "<!-- нэг ч мөр алга -->", "\x00", "\ufeff", b"\xff\xfe"])
+def test_an_empty_or_garbage_page_is_the_named_layout_change_not_a_crash(parse, message, html):
+    with pytest.raises(LayoutChanged) as info:
+        parse(html)
+    assert str(info.value) == message
+
+
+def test_a_cell_with_markup_inside_reads_as_its_text():
+    cell = ("<b>Жишээ</b>\n <span class='x'>Тавилга<br></span><!-- тэмдэглэл --> ХХК"
+            "<script>var t = 'Шалгараагүй';</script><style>td {}</style>")
+    detail = parse_result_detail(_detail((cell, "<i>96,420</i>,000&nbsp;₮", "<span>Шалгарсан</span>")))
+    assert detail["bidders"][0]["supplier"] == "Жишээ Тавилга ХХК"
+    assert (detail["bidders"][0]["status"], detail["awarded"]) == ("Шалгарсан", "96420000")
+
+
+def test_entities_are_read_as_their_characters():
+    [row] = parse_results_page(_results_row("<a href='/mn/result/detail/7?a=1&amp;b=2'>&quot;Тавилга&quot; &amp; "
+                                            "&#1046;&#x416;</a>&nbsp;14/11/2026"))
+    assert (row["tender_name"], row["detail_id"], row["notice_date"]) == ('"Тавилга" & ЖЖ', "7", "2026-11-14")
+
+
+def test_a_row_has_only_its_own_cells_not_those_of_a_table_inside_one():
+    nested = "<table><tr>" + "<td>x</td>" * 6 + "</tr></table>"
+    html = ("<div id='contract-table'><table><tbody><tr><td>A/1/01/01</td><td>ГЭ-1</td>"
+            f"<td>Тавилга ХХК{nested}</td><td>96,000,000 ₮</td><td>2026-11-20</td><td>2026-11-24</td></tr>"
+            "</tbody></table></div>")
+    first, inner = parse_contracts_page(html)
+    assert (first["supplier"], first["amount"], first["published"]) == ("Тавилга ХХКxxxxxx", "96000000", "2026-11-24")
+    assert inner["number"] == "x"
+
+
+def test_the_label_is_found_in_any_element_and_its_value_is_the_next_element():
+    table = _detail(("A", "1 ₮", "Шалгараагүй"))
+    for around in ("<p><b>Тендер  шалгаруулалтын\nтөрөл:</b> <!-- c --> <i>Харьцуулалт</i></p>",
+                   "<dl><dt> Тендер шалгаруулалтын төрөл: </dt>\n<dd>Харьцуулалт</dd></dl>"):
+        assert parse_result_detail(around + table)["procedure"] == "Харьцуулалт"
+    assert parse_result_detail("<p><b>Тендер шалгаруулалтын төрөл:</b></p>" + table)["procedure"] is None
+
+
+def test_bytes_are_decoded_by_their_declared_charset_and_text_keeps_its_own():
+    page = ('<html><head><meta charset="windows-1251"></head><body><div id="tender-result-table"><table><tbody>'
+            '<tr><td>А/1/01/01</td><td>А/1</td><td><a href="/mn/result/detail/1">Сургуулийн тавилга</a> 14/11/2026</td>'
+            '<td>Боловсролын газар</td><td>96,000,000</td></tr></tbody></table></div></body></html>')
+    [from_bytes] = parse_results_page(page.encode("cp1251"))
+    [from_text] = parse_results_page(page)   # a str was decoded already: its meta charset is not read again
+    assert from_bytes == from_text
+    assert (from_text["tender_name"], from_text["agency"]) == ("Сургуулийн тавилга", "Боловсролын газар")
+    xml_declared = '<?xml version="1.0" encoding="utf-8"?>' + page   # lxml refuses such a str as it is
+    assert parse_results_page(xml_declared) == [from_text]
+
+
+def test_a_deeply_nested_page_is_read_to_its_end():
+    html = "<div>" * 600 + _detail(("A", "50,000,000 ₮", "Шалгарсан")) + "</div>" * 600
+    assert parse_result_detail(html)["awarded"] == "50000000"
