@@ -8,13 +8,16 @@ budget_mof.py, one file each, so a real capture changes one file.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Iterator, Mapping
+from contextlib import closing
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, LayoutChanged, SourceError
+from monitor.fetcher import Page, full_url
 from monitor.mongolian import find_year_month, fold_name, normalize_text
 from monitor.obligations import Obligation
 from monitor.store import Record
@@ -143,30 +146,48 @@ class BudgetCheck(Check):
             wanted = [(_asked_longest_ago(entities, polls), [months[-1][0]])]  # is the portal still there?
         failures: list[str] = []
         in_a_row = 0
-        for asked, (entity, years) in enumerate(wanted, start=1):
-            error = self._poll_entity(ctx, entity, years, polls.get(entity.key), seen_before)
-            if error is None:
-                in_a_row = 0
-                continue
-            failures.append(f"entity {entity.key}: {error}")
-            in_a_row += 1
-            if in_a_row >= MAX_FAILURES_IN_A_ROW:
-                raise SourceError(f"stopped after {in_a_row} failures in a row, {len(wanted) - asked} of "
-                                  f"{len(wanted)} entities not asked; first: {failures[0]}")
+        with closing(ctx.read_each(self._report_pages(ctx, wanted, seen_before))) as answers:
+            for asked, (entity, years) in enumerate(wanted, start=1):
+                outcomes = [(year, next(answers)[1]) for year in years]
+                error = self._poll_entity(ctx, entity, outcomes, polls.get(entity.key))
+                if error is None:
+                    in_a_row = 0
+                    continue
+                failures.append(f"entity {entity.key}: {error}")
+                in_a_row += 1
+                if in_a_row >= MAX_FAILURES_IN_A_ROW:
+                    raise SourceError(f"stopped after {in_a_row} failures in a row, {len(wanted) - asked} of "
+                                      f"{len(wanted)} entities not asked; first: {failures[0]}")
         if failures:
             raise SourceError(f"{len(failures)} of {len(wanted)} entities unreadable; first: {failures[0]}")
 
-    def _poll_entity(self, ctx: CollectContext, entity: Entity, years: list[int], previous: Record | None,
-                     seen_before: set[tuple[str, int]]) -> SourceError | None:
-        """Read and store one entity's postings year by year; record the outcome; the error, if any."""
+    @staticmethod
+    def _report_pages(ctx: CollectContext, wanted: list[tuple[Entity, list[int]]],
+                      seen_before: set[tuple[str, int]]) -> Iterator[tuple[str, Callable[[Page], list[dict[str, Any]]]]]:
+        """Each entity's postings page of each year asked, with its parser. An empty answer where
+        postings were stored before is not believed (postings only accumulate): it is a broken
+        answer, not an entity that posted nothing."""
+        for entity, years in wanted:
+            url = f"{ctx.portals['shilendans']}/portal-api/v1/organization/{entity.key}/reports"
+            for year in years:
+                parse = refusing_empty(functools.partial(_parse_reports, year=year), lambda parsed: not parsed,
+                                       (entity.key, year) in seen_before,
+                                       f"no postings for {year} where postings were seen before")
+                yield full_url(url, {"year": year, "group": GROUP}), parse
+
+    def _poll_entity(self, ctx: CollectContext, entity: Entity,
+                     outcomes: list[tuple[int, Callable[[], list[dict[str, Any]]]]],
+                     previous: Record | None) -> SourceError | None:
+        """Store one entity's postings of each year read and record the outcome; the first error, if any.
+        A year that failed does not cost the entity the years that were read."""
         first_read = dict(previous.data["first_read"]) if previous else {}
         error: SourceError | None = None
-        for year in years:
+        for year, outcome in outcomes:
             try:
-                postings = self._read_postings(ctx, entity, year, (entity.key, year) in seen_before)
+                postings = self._postings(ctx, entity, year, outcome())
             except SourceError as exc:
-                error = exc
-                break
+                error = error or exc
+                continue
             ctx.save(POSTING_KIND, ((f"{entity.key}/{p['report_id']}", p) for p in postings))
             first_read.setdefault(str(year), ctx.as_of.isoformat())
         ctx.save(POLL_KIND, [(entity.key, {"polled_on": ctx.as_of.isoformat(), "ok": error is None,
@@ -174,14 +195,10 @@ class BudgetCheck(Check):
                                            "first_read": first_read})])
         return error
 
-    def _read_postings(self, ctx: CollectContext, entity: Entity, year: int,
-                       seen_before: bool) -> list[dict[str, Any]]:
-        """One entity's postings of one year. An empty answer where postings were stored before is not
-        believed (postings only accumulate): it is a broken answer, not an entity that posted nothing."""
-        url = f"{ctx.portals['shilendans']}/portal-api/v1/organization/{entity.key}/reports"
-        parse = refusing_empty(lambda page: parse_reports(page.json(), year), lambda parsed: not parsed,
-                               seen_before, f"no postings for {year} where postings were seen before")
-        parsed = ctx.read(parse, "GET", url, params={"year": year, "group": GROUP})
+    @staticmethod
+    def _postings(ctx: CollectContext, entity: Entity, year: int,
+                  parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One entity's postings of one year, of group 5, with a data note for what cannot be read."""
         postings = []
         for posting in parsed:
             if posting["group"] not in (None, GROUP):
@@ -390,6 +407,10 @@ def _asked_longest_ago(entities: list[Entity], polls: Mapping[str, Record]) -> E
     """The entity whose postings were read longest ago (never read first): tonight's one question
     when every entity is settled, so a reports endpoint that is down is still noticed."""
     return min(entities, key=lambda e: (polls[e.key].data["polled_on"] if e.key in polls else "", e.key))
+
+
+def _parse_reports(page: Page, year: int) -> list[dict[str, Any]]:
+    return parse_reports(page.json(), year)
 
 
 def _absolute(base: str, url: str) -> str:

@@ -137,7 +137,8 @@ class TenderCheck(Check):
                          if r.data.get("detail_id") and r.data["detail_id"] not in have})
         urls = {f"{ctx.portals['tender']}/mn/result/detail/{detail_id}": detail_id for detail_id in wanted}
         failures: list[str] = []
-        for url, outcome in ctx.read_each(lambda page: parse_result_detail(page.text()), urls):
+        parse = lambda page: parse_result_detail(page.text())  # noqa: E731
+        for url, outcome in ctx.read_each((url, parse) for url in urls):
             try:
                 detail = outcome()
             except FetchError as exc:

@@ -7,6 +7,7 @@ The class docstring is the check's user-facing help.
 from __future__ import annotations
 
 import functools
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
@@ -52,12 +53,19 @@ class CollectContext:
         page = self.fetcher.request(method, url, **request)
         return self._parsed(parse, page, lambda: self.fetcher.request(method, url, revalidate=False, **request))
 
-    def read_each(self, parse: Callable[[Page], T], urls: Iterable[str]) -> Iterator[tuple[str, Callable[[], T]]]:
-        """GET and parse each URL as `read` does, the next pages arriving while this one is parsed
-        ([fetch] concurrency). Yields each URL with its outcome: calling it gives the parsed page,
-        or raises what `read` would have raised."""
-        for url, answer in self.fetcher.get_each(urls):
-            yield url, functools.partial(self._answered, parse, url, answer)
+    def read_each(self, pages: Iterable[tuple[str, Callable[[Page], T]]]) -> Iterator[tuple[str, Callable[[], T]]]:
+        """GET each URL and parse it with its parser, as `read` does, the next pages arriving while
+        this one is parsed ([fetch] concurrency). Yields each URL, in order, with its outcome:
+        calling it gives the parsed page, or raises what `read` would have raised."""
+        parsers: deque[Callable[[Page], T]] = deque()
+
+        def urls() -> Iterator[str]:
+            for url, parse in pages:
+                parsers.append(parse)
+                yield url
+
+        for url, answer in self.fetcher.get_each(urls()):
+            yield url, functools.partial(self._answered, parsers.popleft(), url, answer)
 
     def _answered(self, parse: Callable[[Page], T], url: str, answer: Page | FetchError) -> T:
         if isinstance(answer, FetchError):

@@ -165,18 +165,29 @@ class Fetcher:
     def get_each(self, urls: Iterable[str]) -> Iterator[tuple[str, Page | FetchError]]:
         """GET each URL, answering in order, with up to `concurrency` requests in flight to a host:
         the next pages arrive while the caller works on this one. A failure is handed back, not
-        raised, so the caller decides whether it ends the walk."""
+        raised, so the caller decides whether it ends the walk; after one, nothing is sent ahead
+        until an answer succeeds again, so a portal that is down is asked no more than one by one."""
         ahead = self.settings.concurrency
         window: deque[tuple[_Exchange, Future[None]]] = deque()
+        failing = False
+
+        def oldest() -> tuple[str, Page | FetchError]:
+            nonlocal failing
+            answer = self._answer(*window.popleft())
+            failing = isinstance(answer[1], FetchError)
+            return answer
+
         with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="fetch") as pool:
             try:
                 for url in urls:
+                    while failing and window:
+                        yield oldest()
                     exchange = self._prepare("GET", url, True, {})
                     window.append((exchange, pool.submit(self._send, exchange)))
-                    if len(window) > ahead:
-                        yield self._answer(*window.popleft())
+                    if failing or len(window) > ahead:
+                        yield oldest()
                 while window:
-                    yield self._answer(*window.popleft())
+                    yield oldest()
             finally:  # the caller stopped early: what was sent is still recorded, the rest not sent
                 for exchange, future in window:
                     if not future.cancel():
@@ -192,12 +203,12 @@ class Fetcher:
     # one exchange: prepare (caller's thread), send (any thread), settle (caller's thread)
 
     def _prepare(self, method: str, url: str, revalidate: bool, kwargs: dict[str, Any]) -> _Exchange:
-        full_url = _full_url(url, kwargs.get("params"))
+        address = full_url(url, kwargs.get("params"))
         usable = revalidate and self.cache is not None and method == "GET"
-        cached = self.cache.lookup(full_url) if usable else None
+        cached = self.cache.lookup(address) if usable else None
         if cached is not None:
             kwargs = {**kwargs, "headers": {**(kwargs.get("headers") or {}), **_conditional_headers(cached)}}
-        return _Exchange(method, url, kwargs, full_url, cached)
+        return _Exchange(method, url, kwargs, address, cached)
 
     def _send(self, exchange: _Exchange) -> None:
         """The retry loop; what came of it is left on the exchange, never raised."""
@@ -367,7 +378,8 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def _full_url(url: str, params: Mapping[str, Any] | None) -> str:
+def full_url(url: str, params: Mapping[str, Any] | None) -> str:
+    """The URL a GET with these query parameters asks for: the key of its validators."""
     return str(requests.Request("GET", url, params=params).prepare().url)
 
 

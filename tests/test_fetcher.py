@@ -351,3 +351,35 @@ def test_get_each_stopped_early_records_what_it_sent_and_sends_no_more(rsps, fak
     sent = [call.request.url for call in rsps.calls]
     assert len(sent) <= 3                                  # the answer taken, and at most two ahead
     assert sorted(r.url for r, _ in records) == sorted(sent)  # every request sent is recorded
+
+
+def test_get_each_sends_nothing_ahead_while_the_portal_fails(rsps, fake, records):
+    urls = _pages(rsps, 10)
+    for url in urls:
+        rsps.replace(responses.GET, url, status=503)
+    answers = make(fake, records, concurrency=2, retries=0).get_each(urls)
+    taken = [next(answers) for _ in range(4)]
+    answers.close()
+    assert all(isinstance(answer, FetchError) for _, answer in taken)
+    assert len(rsps.calls) == 4          # once failing, one request per answer taken, none ahead
+    assert len(records) == 4
+
+
+def test_get_each_sends_ahead_again_once_an_answer_succeeds(rsps, fake, records):
+    import threading
+    urls = _pages(rsps, 6)
+    rsps.replace(responses.GET, urls[0], status=404)
+    page_3_asked = threading.Event()
+
+    def page_3(request):
+        page_3_asked.set()
+        return 200, {}, b"page 3"
+
+    rsps.remove(responses.GET, urls[3])
+    rsps.add_callback(responses.GET, urls[3], callback=page_3)
+    answers = make(fake, records, concurrency=1).get_each(urls)
+    assert isinstance(next(answers)[1], FetchError)
+    assert next(answers)[1].body == b"page 1"
+    assert next(answers)[1].body == b"page 2"
+    assert page_3_asked.wait(timeout=10)   # asked for while page 2 is in the caller's hands
+    answers.close()
