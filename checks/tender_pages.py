@@ -169,19 +169,27 @@ def _text_after(doc: Document, link: HtmlElement) -> str:
 
 
 def _labelled(doc: Document, label: str) -> str | None:
-    """The text of the element after the one whose text (or comment) reads `label`."""
-    for node in _STRINGS(doc.root):
-        if isinstance(node, str):  # a run of text: it lies in its element, or after it (a tail)
-            if normalize_text(node) != label:
-                continue
-            parent = node.getparent()
-            parent = parent.getparent() if node.is_tail and parent is not None else parent
-        else:  # a comment or processing instruction
-            if normalize_text(node.text) != label:
-                continue
-            parent = node.getparent()
-        sibling = next(parent.itersiblings(etree.Element), None) if parent is not None else None
-        return normalize_text(doc.text(sibling)) if sibling is not None else None
+    """The text of the element after the one whose text (or comment) reads `label`.
+
+    The strings holding the label's last word are looked at first (found by XPath, in C); all of
+    them only when none of those reads the label (one written in decomposed Unicode, say)."""
+    holder = _label_holder(_HOLDING(doc.root, word=label.split()[-1]), label)
+    if holder is None:
+        holder = _label_holder(_STRINGS(doc.root), label)
+    sibling = next(holder.itersiblings(etree.Element), None) if holder is not None else None
+    return normalize_text(doc.text(sibling)) if sibling is not None else None
+
+
+def _label_holder(nodes: list[Any], label: str) -> HtmlElement | None:
+    """The element holding the first of `nodes` that reads `label`: a text run lies in its element,
+    or after it (a tail); a comment or processing instruction is its own element."""
+    for node in nodes:
+        if isinstance(node, str):
+            if normalize_text(node) == label:
+                parent = node.getparent()
+                return parent.getparent() if node.is_tail and parent is not None else parent
+        elif normalize_text(node.text) == label:
+            return node.getparent()
     return None
 
 
@@ -189,6 +197,8 @@ _BIDDER_TABLE = etree.XPath("//table[@id='bidder_tableId']")
 _BY_ID = etree.XPath("//*[@id=$id]")
 # every string bs4's find(string=...) looked at, but those of blanks only (no label is blank)
 _STRINGS = etree.XPath("//text()[normalize-space()] | //comment() | //processing-instruction()")
+_HOLDING = etree.XPath("//text()[contains(., $word)] | //comment()[contains(., $word)]"
+                       " | //processing-instruction()[contains(., $word)]")
 
 
 def _date_in(text: str) -> Any:

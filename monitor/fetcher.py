@@ -18,7 +18,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -379,8 +379,10 @@ def _charset(content_type: str) -> str | None:
 
 
 def full_url(url: str, params: Mapping[str, Any] | None) -> str:
-    """The URL a GET with these query parameters asks for: the key of its validators."""
-    return str(requests.Request("GET", url, params=params).prepare().url)
+    """The URL a GET with these query parameters asks for, the key of its validators: encoded as
+    requests encodes them (a None value is left out), without preparing a whole request."""
+    query = urlencode([(k, v) for k, v in (params or {}).items() if v is not None], doseq=True)
+    return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
 
 
 def _payload(kwargs: Mapping[str, Any]) -> str | None:

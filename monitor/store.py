@@ -183,16 +183,18 @@ class Store:
     # requests and snapshots
 
     def request_recorder(self, run_id: int, source: str) -> Recorder:
-        """A recorder for the fetcher that logs each request of `source` and keeps its body, in one
-        transaction. Plain SQL: this runs once per request, thousands of times a night."""
+        """A recorder for the fetcher that logs each request of `source` and keeps its body.
+
+        Plain SQL, and no commit of its own: this runs thousands of times a night. The row joins the
+        open transaction, which the page's records commit (save_records), or else the next write
+        that commits (the source's health at its end): one commit per page, not three."""
         def record(request: RequestRecord, body: bytes | None) -> None:
-            with self.db.conn:
-                digest = self._keep_body(body) if body else None
-                self.db.conn.execute(
-                    """insert into requests (run_id, source, method, url, payload, status, attempts, bytes,
-                       elapsed_ms, error, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [run_id, source, request.method, request.url, request.payload, request.status,
-                     request.attempts, request.bytes, request.elapsed_ms, request.error, digest])
+            digest = self._keep_body(body) if body else None
+            self.db.conn.execute(
+                """insert into requests (run_id, source, method, url, payload, status, attempts, bytes,
+                   elapsed_ms, error, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [run_id, source, request.method, request.url, request.payload, request.status,
+                 request.attempts, request.bytes, request.elapsed_ms, request.error, digest])
         return record
 
     def _keep_body(self, body: bytes) -> str:
@@ -216,13 +218,13 @@ class Store:
             return None
 
     def remember(self, url: str, validators: Validators) -> None:
-        with self.db.conn:
-            digest = self._keep_body(validators.body)
-            self.db.conn.execute(
-                """insert into http_cache (url, etag, last_modified, snapshot) values (?, ?, ?, ?)
-                   on conflict (url) do update set etag = excluded.etag,
-                     last_modified = excluded.last_modified, snapshot = excluded.snapshot""",
-                [url, validators.etag, validators.last_modified, digest])
+        """Keep a page's validators; like a request row, committed with the page's records."""
+        digest = self._keep_body(validators.body)
+        self.db.conn.execute(
+            """insert into http_cache (url, etag, last_modified, snapshot) values (?, ?, ?, ?)
+               on conflict (url) do update set etag = excluded.etag,
+                 last_modified = excluded.last_modified, snapshot = excluded.snapshot""",
+            [url, validators.etag, validators.last_modified, digest])
 
     def snapshot(self, digest: str) -> bytes:
         row = self.db.conn.execute("select body_zlib from snapshots where sha256 = ?", [digest]).fetchone()

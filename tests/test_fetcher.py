@@ -383,3 +383,12 @@ def test_get_each_sends_ahead_again_once_an_answer_succeeds(rsps, fake, records)
     assert next(answers)[1].body == b"page 2"
     assert page_3_asked.wait(timeout=10)   # asked for while page 2 is in the caller's hands
     answers.close()
+
+
+@pytest.mark.parametrize("url, params", [
+    (URL, {"year": 2026, "page": 1}), (f"{URL}?x=1", {"name": "Б в"}), (URL, None), (URL, {}),
+    (URL, {"skip": None, "many": [1, 2]}), (URL, {"firstname": "Ө"}),
+])
+def test_full_url_is_the_url_requests_sends(url, params):
+    from monitor.fetcher import full_url
+    assert full_url(url, params) == requests.Request("GET", url, params=params).prepare().url

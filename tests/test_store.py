@@ -38,3 +38,18 @@ def test_a_request_its_body_and_its_validators_are_kept_once():
     assert store.lookup("https://x.test/a") == Validators('"v1"', None, b"hello")
     store.remember("https://x.test/a", Validators('"v2"', "Sun, 29 Nov 2026 00:00:00 GMT", b"hello again"))
     assert store.lookup("https://x.test/a") == Validators('"v2"', "Sun, 29 Nov 2026 00:00:00 GMT", b"hello again")
+
+
+def test_a_request_row_is_committed_with_its_pages_records(tmp_path):
+    import sqlite3
+    store = Store(tmp_path / "m.db")
+    run_id = store.start_run(date(2026, 11, 29), "test")
+    store.request_recorder(run_id, "tender.results")(
+        RequestRecord("GET", "https://x.test/a", None, 200, 1, 5, 3, None), b"hello")
+    store.remember("https://x.test/a", Validators('"v1"', None, b"hello"))
+    reader = sqlite3.connect(tmp_path / "m.db")
+    assert reader.execute("select count(*) from requests").fetchone()[0] == 0   # one commit per page, not three
+    store.save_records("tender.result", [("A/1", {"number": "A/1"})], date(2026, 11, 29))
+    assert reader.execute("select count(*) from requests").fetchone()[0] == 1
+    assert reader.execute("select count(*) from http_cache").fetchone()[0] == 1
+    assert reader.execute("select count(*) from records").fetchone()[0] == 1
