@@ -349,7 +349,7 @@ class RunFigures:
     monitor: Measured
     requests: dict[str, int]
     bytes: dict[str, int]
-    fetch_seconds: float  # time inside Fetcher.request (HTTP and its response cache), from the requests table
+    fetch_seconds: float  # time spent sending requests (elapsed_ms of the requests table); overlaps when fetched ahead
     not_modified: int  # answers 304 Not Modified
     failed_sources: dict[str, str]
     floor: Measured
