@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from contextlib import closing
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
