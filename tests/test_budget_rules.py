@@ -52,7 +52,8 @@ def monthly(year: int, months: range, day: int = 5) -> list[dict[str, Any]]:
 
 @dataclass
 class FakePortals:
-    """shilendans (2a, 2b) and mof (2c) on `responses`; `failing` maps a route or an entity id to a status."""
+    """shilendans (2a, 2b) and mof (2c) on `responses`; `failing` maps a route, an entity id or an
+    (entity id, year) to a status."""
 
     entities: list[dict[str, Any]]
     postings: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
@@ -77,9 +78,10 @@ class FakePortals:
 
     def _reports(self, request: Any) -> tuple[int, dict, str]:
         entity_id = int(re.search(r"/organization/(\d+)/", request.url)[1])
-        if entity_id in self.failing:
-            return self.failing[entity_id], {}, "<h1>error</h1>"
         query = _query(request.url)
+        for failing in (entity_id, (entity_id, int(query["year"]))):
+            if failing in self.failing:
+                return self.failing[failing], {}, "<h1>error</h1>"
         assert query["group"] == "5"
         return 200, {}, json.dumps({"items": self.postings.get((entity_id, int(query["year"])), [])})
 
@@ -423,6 +425,20 @@ def test_mof_listing_empty_where_items_were_seen_before_fails(tmp_path):
         "name": "budget.mof", "ok": False,
         "error": "layout changed: /c/budget-performance is empty where items were seen before"}
     assert {second.mof("2026-01").status, second.mof("2026-02").status} == {"unknown"}
+
+
+def test_a_year_that_fails_does_not_cost_the_entity_the_year_that_was_read(tmp_path):
+    postings = {(52318, 2025): monthly(2025, range(11, 13)), (52318, 2026): monthly(2026, range(1, 3))}
+    portals = FakePortals([SCHOOL], postings, failing={(52318, 2025): 503})
+    first = run(tmp_path, portals, "2026-03-20", start_month="2025-11")
+    assert first.output["sources"][1]["error"] == "1 of 1 entities unreadable; first: entity 52318: HTTP 503 after 2 tries"
+    assert {first.monthly(f"52318/{m}").status for m in ("2025-11", "2025-12", "2026-01", "2026-02")} == {"unknown"}
+    store = Store(tmp_path / "monitor.db")
+    assert sorted(store.record_keys("budget.posting")) == ["52318/202601", "52318/202602"]  # 2026 was read and kept
+    store.close()
+    del portals.failing[(52318, 2025)]
+    second = run(tmp_path, portals, "2026-03-21", start_month="2025-11")
+    assert {second.monthly(f"52318/{m}").status for m in ("2025-11", "2025-12", "2026-01", "2026-02")} == {"met"}
 
 
 def test_portal_down_stops_after_five_failures_in_a_row(tmp_path):
