@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
@@ -14,6 +15,30 @@ from monitor.cli import main
 FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
           "days_overdue", "state", "rechecked")
 STATUSES = ("met", "late", "missing", "pending", "unknown")
+AGENCY_FIELDS = ("rule", "agency", "agency_key", *STATUSES, "on_time_rate")
+
+
+@dataclass
+class CheckOutput:
+    """One `monitor check NAME --json`: its exit code, and its findings, agencies and sources in a
+    stable order, findings and agencies cut to the fields a test compares."""
+
+    code: int
+    output: dict[str, Any]
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return sorted(({k: f[k] for k in FIELDS} for f in self.output["findings"]),
+                      key=lambda f: (f["rule"], f["agency_key"], f["subject"]))
+
+    @property
+    def agencies(self) -> list[dict[str, Any]]:
+        return sorted(({k: a[k] for k in AGENCY_FIELDS} for a in self.output["agencies"]),
+                      key=lambda a: (a["rule"], a["agency_key"]))
+
+    @property
+    def sources(self) -> dict[str, dict[str, Any]]:
+        return {s["name"]: s for s in self.output["sources"]}
 
 
 def check_runner(tmp_path: Path, portals: dict[str, str], check: str,

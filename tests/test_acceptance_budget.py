@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from expectations import MockedMonitor
+from expectations import CheckOutput, MockedMonitor
 
 GLASS, MOF = "https://glass.accept.test", "https://mof.accept.test"
 PORTALS = {"tender_opendata": "https://opendata.accept.test", "tender": "https://tender.accept.test",
@@ -31,9 +31,6 @@ PORTALS = {"tender_opendata": "https://opendata.accept.test", "tender": "https:/
            "legalinfo": "https://legal.accept.test", "parliament": "https://parliament.accept.test"}
 SOURCES = ["budget.organizations", "budget.reports", "budget.mof"]
 MONTHLY, MOF_RULE = "budget.monthly_report", "budget.mof_consolidated"
-FINDING_FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
-                  "days_overdue", "state", "rechecked")
-AGENCY_FIELDS = ("rule", "agency", "agency_key", "met", "late", "missing", "pending", "unknown", "on_time_rate")
 MINISTRY_NAME = "Сангийн яам"
 
 E1 = {"id": 30156, "name": "Сангийн яам", "registerNo": "2011964", "budgetGovernor": "САНГИЙН САЙД",
@@ -121,34 +118,14 @@ def _query(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
-@dataclass
-class Result:
-    code: int
-    output: dict[str, Any]
-
-    @property
-    def findings(self) -> list[dict[str, Any]]:
-        return sorted(({k: f[k] for k in FINDING_FIELDS} for f in self.output["findings"]),
-                      key=lambda f: (f["rule"], f["agency_key"], f["subject"]))
-
-    @property
-    def agencies(self) -> list[dict[str, Any]]:
-        return sorted(({k: a[k] for k in AGENCY_FIELDS} for a in self.output["agencies"]),
-                      key=lambda a: (a["rule"], a["agency_key"]))
-
-    @property
-    def sources(self) -> dict[str, dict[str, Any]]:
-        return {s["name"]: s for s in self.output["sources"]}
-
-
 class Monitor:
     """One configuration and one database; `check(day, world)` is `monitor check budget --as-of day --json`."""
 
     def __init__(self, tmp_path: Path, monitor: dict[str, Any] | None = None, **budget: Any) -> None:
         self.mocked = MockedMonitor(tmp_path, PORTALS, "budget", budget, monitor)
 
-    def check(self, day: str, world: World) -> Result:
-        return Result(*self.mocked.run(day, world))
+    def check(self, day: str, world: World) -> CheckOutput:
+        return CheckOutput(*self.mocked.run(day, world))
 
 
 def finding(rule: str, agency: str, key: str, subject: str, status: str, due: str, *, published: str | None = None,
@@ -173,7 +150,7 @@ def sorted_findings(*rows: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda f: (f["rule"], f["agency_key"], f["subject"]))
 
 
-def all_ok(result: Result) -> None:
+def all_ok(result: CheckOutput) -> None:
     assert result.code == 0
     assert result.output["sources"] == [{"name": name, "ok": True, "error": None} for name in SOURCES]
 
@@ -420,7 +397,7 @@ def test_mof_title_needs_performance_and_the_month_of_that_year(tmp_path):
 
 # --- sources that cannot be read ----------------------------------------------------------------------
 
-def _one_line_error(result: Result, source: str, starts: str) -> str:
+def _one_line_error(result: CheckOutput, source: str, starts: str) -> str:
     entry = result.sources[source]
     assert entry["ok"] is False
     assert entry["error"].startswith(starts) and "\n" not in entry["error"]

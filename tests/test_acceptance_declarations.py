@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import responses
 
-from expectations import MockedMonitor
+from expectations import CheckOutput, MockedMonitor
 
 XACXOM = "https://xacxom.accept.test"
 SEARCH_URL = f"{XACXOM}/api/public/xacxom/search"
@@ -33,9 +33,6 @@ RULE = "declarations.published"
 TAX, CUSTOMS, MINERALS, FINANCE = ("Татварын ерөнхий газар", "Гаалийн ерөнхий газар",
                                    "Ашигт малтмал, газрын тосны газар", "Сангийн яам")
 ORG_ID = {TAX: 311, CUSTOMS: 312, MINERALS: 313, FINANCE: 120}
-FINDING_FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
-                  "days_overdue", "state", "rechecked")
-AGENCY_FIELDS = ("rule", "agency", "agency_key", "met", "late", "missing", "pending", "unknown", "on_time_rate")
 
 
 def official(aid: int, first: str, last: str, organization: str, years: list[int],
@@ -80,22 +77,6 @@ def _initial(name: str) -> str:
     return unicodedata.normalize("NFC", name.strip())[:1].upper()
 
 
-@dataclass
-class Result:
-    code: int
-    output: dict[str, Any]
-
-    @property
-    def findings(self) -> list[dict[str, Any]]:
-        return sorted(({k: f[k] for k in FINDING_FIELDS} for f in self.output["findings"]),
-                      key=lambda f: (f["agency_key"], f["subject"]))
-
-    @property
-    def agencies(self) -> list[dict[str, Any]]:
-        return sorted(({k: a[k] for k in AGENCY_FIELDS} for a in self.output["agencies"]),
-                      key=lambda a: a["agency_key"])
-
-
 class Monitor:
     """One configuration and one database; `check(day, register)` is `monitor check declarations --json`."""
 
@@ -107,8 +88,8 @@ class Monitor:
             declarations["roster"] = str(path)
         self.mocked = MockedMonitor(tmp_path, PORTALS, "declarations", declarations, monitor)
 
-    def check(self, day: str, register: Register) -> Result:
-        return Result(*self.mocked.run(day, register))
+    def check(self, day: str, register: Register) -> CheckOutput:
+        return CheckOutput(*self.mocked.run(day, register))
 
 
 def finding(agency: str, subject: str, status: str, due: str, *, key: str | None = None,
@@ -129,7 +110,7 @@ def by_key(*items: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(items, key=lambda f: (f["agency_key"], f.get("subject", "")))
 
 
-def all_ok(result: Result) -> None:
+def all_ok(result: CheckOutput) -> None:
     assert result.code == 0
     assert result.output["sources"] == [{"name": "declarations.search", "ok": True, "error": None}]
 
