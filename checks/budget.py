@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page, full_url
-from monitor.mongolian import find_year_month, fold_name, normalize_text
+from monitor.mongolian import find_last_month, fold_name, normalize_text
 from monitor.obligations import Obligation
 from monitor.store import Record
 
@@ -341,10 +341,11 @@ def _month_of(text: str) -> Month | None:
 
 
 def consolidated_month(title: str) -> Month | None:
-    """The month a Ministry item reports on: its title names a month and contains `гүйцэтгэл`."""
+    """The month a Ministry item reports on: its title names a month and contains `гүйцэтгэл`.
+    The report is cumulative, so a title naming the months up to M names month M."""
     if PERFORMANCE not in normalize_text(title).casefold():
         return None
-    return find_year_month(title)
+    return find_last_month(title)
 
 
 # what was published

@@ -108,8 +108,9 @@ class LegalCheck(Check):
       on the baseline of `legal.drafts`), as rules.md section 2 says.
     - Draft agency: `creator.name` normalised, keyed by `creator.id` (else the name); `unknown`
       when the draft names no creator. Drafts carry no evidence link: the API has no page per draft.
-    - A draft never seen in the preparation list is `missing`, on the first run too: rules.md gives
-      drafts no baseline.
+    - A draft never seen in the preparation list is `missing`, except when its `lawDate` is before
+      the baseline of `legal.drafts` (the first run that read them): it may have left the
+      preparation list before the monitor watched, so it is `unknown`, for good.
 
     Config keys beyond interface.md: `lookback_days` (365) and `full_walk_days` (7), above.
     """
@@ -264,18 +265,20 @@ class LegalCheck(Check):
             if record.key not in submissions:  # a posting submitted under its own id is that submission's
                 by_name[draft_name_key(record.data["name"])].append(record)
         start = ctx.as_of - timedelta(days=ctx.config["window_days"])
+        watched_from = ctx.baseline(DRAFTS)
         for draft_id, submitted in submissions.items():
             data = submitted.data
-            if not data["law_date"] or not start <= date.fromisoformat(data["law_date"]) <= ctx.as_of:
+            if not data["law_date"] or not start <= (law_date := date.fromisoformat(data["law_date"])) <= ctx.as_of:
                 continue
             posted = preparation.get(draft_id) or _earliest_posting(ctx, data, by_name[draft_name_key(data["name"])])
             published, baseline = _posted_on(ctx, posted)
             unreadable = posted is not None and "publishDate" in posted.data["unreadable"]
+            unwatched = posted is None and watched_from is not None and law_date < watched_from
             agency = data["creator_name"] or UNKNOWN
             yield ctx.judge(
-                depends_on=(DRAFTS,), known=not unreadable, rule="legal.draft_comment_period", agency=agency,
-                agency_key=data["creator_id"] or agency, subject=draft_id,
-                due=date.fromisoformat(data["law_date"]) - timedelta(days=ctx.config["comment_days"]),
+                depends_on=(DRAFTS,), known=not (unreadable or unwatched), rule="legal.draft_comment_period",
+                agency=agency, agency_key=data["creator_id"] or agency, subject=draft_id,
+                due=law_date - timedelta(days=ctx.config["comment_days"]),
                 published=published, baseline=baseline)
 
 

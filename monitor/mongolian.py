@@ -20,6 +20,11 @@ _WRITTEN = re.compile(
 _MONTHS_RE = re.compile(
     r"(\d{4})\s*оны\s*(\d{1,2})\s*(?:-?\s*р|дугаар|дүгээр)\s*сар", re.IGNORECASE
 )
+_MONTH_WORD = r"(?:-?\s*р|дугаар|дүгээр)?\s*сар"
+# Cumulative reports name the months up to M: "эхний 10 сарын", "1-10 дугаар сарын", "1–10-р сарын".
+_CUMULATIVE_RE = re.compile(
+    rf"(\d{{4}})\s*оны\s*(?:эхний\s*|\d{{1,2}}\s*[-–—]\s*)(\d{{1,2}})\s*{_MONTH_WORD}", re.IGNORECASE
+)
 _QUOTES = str.maketrans("", "", "\"'`“”„‟«»‹›‘’‚‛＂＇″′〝〞")
 _SCALE = {"сая": Decimal(10) ** 6, "тэрбум": Decimal(10) ** 9}
 
@@ -81,6 +86,16 @@ def find_year_month(text: str | None) -> tuple[int, int] | None:
     m = _MONTHS_RE.search(normalize_text(text))
     if not m:
         return None
+    year, month = int(m[1]), int(m[2])
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def find_last_month(text: str | None) -> tuple[int, int] | None:
+    """The last month a cumulative title names ('2026 оны эхний 10 сарын', '2026 оны 1-10 дугаар
+    сарын': month 10), else the one month it names, or None."""
+    m = _CUMULATIVE_RE.search(normalize_text(text))
+    if not m:
+        return find_year_month(text)
     year, month = int(m[1]), int(m[2])
     return (year, month) if 1 <= month <= 12 else None
 

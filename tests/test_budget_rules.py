@@ -273,6 +273,23 @@ def test_mof_item_counts_when_its_title_names_the_month_and_contains_guitsetgel(
     assert late["evidence"]["url"] == f"{MOF}/article/8997"
 
 
+def test_mof_cumulative_titles_name_their_last_month_and_the_earliest_item_counts(tmp_path):
+    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 6))}, mof_items=[
+        ("2026 оны 1–5-р сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.06.12"),          # May, late
+        ("2026 оны 4 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.05.12"),      # April, a day later
+        ("2026 оны 1-4 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.05.11"),    # April: the earliest
+        ("2026 оны 1-3 дугаар сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.04.14"),    # March, late
+        ("2026 оны эхний 2 сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.03.10"),        # February
+        ("2026 оны эхний 13 сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.10"),       # no such month
+    ])
+    result = run(tmp_path, portals, "2026-06-20")
+    assert {month: result.mof(f"2026-{month:02d}").status for month in range(1, 6)} == {
+        1: "missing", 2: "met", 3: "late", 4: "met", 5: "late"}
+    # April's due date is Mon 11 May (the 10th is a Sunday): the item of the 11th counts, not the 12th
+    assert result.mof("2026-04").published == date(2026, 5, 11)
+    assert (result.mof("2026-03").days_late, result.mof("2026-05").days_late) == (4, 2)
+
+
 def test_mof_listing_is_paged_only_as_deep_as_the_scope_needs(tmp_path):
     items = [(f"Мэдээ {i}", f"{date(2026, 12, 28) - timedelta(days=7 * i):%Y.%m.%d}") for i in range(50)]
     portals = FakePortals([MINISTRY], mof_items=items)                    # weekly, 28 Dec back to 2026-01-13

@@ -266,26 +266,28 @@ def test_a_draft_matched_by_normalised_name_only_counts_as_posted(monitor):
     monitor.world.preparation += [draft("p-1", NAME, "2026-01-05"),
                                   draft("p-2", "“Төсвийн тухай хууль”-д өөрчлөлт оруулах тухай хуулийн төсөл",
                                         "2026-02-10")]
+    monitor.run(BASELINE)
     monitor.world.submitted += [
-        submitted("s-1", "«ШИЛЭН  дансны тухай хууль» -д нэмэлт оруулах тухай хуулийн төсөл", "2026-02-20"),
-        submitted("s-2", "‟Төсвийн тухай хууль‟-д өөрчлөлт оруулах тухай  Хуулийн Төсөл", "2026-02-25"),
-        submitted("s-3", "Төсвийн тухай хуулийн төсөл", "2026-02-25"),  # another draft: never posted
+        submitted("s-1", "«ШИЛЭН  дансны тухай хууль» -д нэмэлт оруулах тухай хуулийн төсөл", "2026-03-02"),
+        submitted("s-2", "‟Төсвийн тухай хууль‟-д өөрчлөлт оруулах тухай  Хуулийн Төсөл", "2026-03-02"),
+        submitted("s-3", "Төсвийн тухай хуулийн төсөл", "2026-03-02"),  # another draft: never posted
     ]
-    code, result = monitor.run(BASELINE)
+    code, result = monitor.run(day("2026-03-03"))
     assert code == 0
     found = findings(result, "legal.draft_comment_period")
     assert sorted(found) == ["s-2", "s-3"]
     assert {k: found["s-2"][k] for k in ("status", "due", "published", "days_late")} == {
-        "status": "late", "due": "2026-01-26", "published": "2026-02-10", "days_late": 15}
+        "status": "late", "due": "2026-01-31", "published": "2026-02-10", "days_late": 10}
     assert found["s-3"]["status"] == "missing"
     assert counts(result, "legal.draft_comment_period")["met"] == 1
 
 
 def test_a_posting_submitted_under_its_own_id_is_not_matched_by_name_to_another(monitor):
     monitor.world.preparation.append(draft("p-2025", NAME, "2025-04-01"))
-    monitor.world.submitted += [submitted("p-2025", NAME, "2025-06-01"),  # last year's amendment, same name
-                                submitted("s-2026", NAME, "2026-02-20")]  # this year's, never posted
-    code, result = monitor.run(BASELINE)
+    monitor.world.submitted.append(submitted("p-2025", NAME, "2025-06-01"))  # last year's amendment, same name
+    monitor.run(BASELINE)
+    monitor.world.submitted.append(submitted("s-2026", NAME, "2026-03-02"))  # this year's, never posted
+    code, result = monitor.run(day("2026-03-03"))
     found = findings(result, "legal.draft_comment_period")
     assert list(found) == ["s-2026"] and found["s-2026"]["status"] == "missing"
 
@@ -301,17 +303,27 @@ def test_a_draft_that_left_the_preparation_list_still_counts_as_posted(monitor):
 
 
 def test_a_draft_never_posted_is_missing(monitor):
-    monitor.world.submitted += [submitted("n-1", "Жижиг дунд үйлдвэрийн тухай хуулийн төсөл", "2026-02-20", MP),
-                                submitted("n-2", "Зөвшөөрлийн тухай хуулийн төсөл", "2026-02-21",
+    monitor.run(BASELINE)
+    monitor.world.submitted += [submitted("n-1", "Жижиг дунд үйлдвэрийн тухай хуулийн төсөл", "2026-03-02", MP),
+                                submitted("n-2", "Зөвшөөрлийн тухай хуулийн төсөл", "2026-03-03",
                                           Creator(None, " Хууль зүй,  дотоод хэргийн яам "))]
-    code, result = monitor.run(BASELINE)
+    code, result = monitor.run(day("2026-03-04"))
     found = findings(result, "legal.draft_comment_period")
     assert found["n-1"] == {
         "rule": "legal.draft_comment_period", "agency": MP.name, "agency_key": "99101", "subject": "n-1",
-        "status": "missing", "due": "2026-01-21", "published": None, "days_late": None, "days_overdue": 40,
+        "status": "missing", "due": "2026-01-31", "published": None, "days_late": None, "days_overdue": 32,
         "state": "new", "rechecked": True, "evidence": {"url": None}}
     assert (found["n-2"]["agency"], found["n-2"]["agency_key"]) == ("Хууль зүй, дотоод хэргийн яам",
                                                                      "Хууль зүй, дотоод хэргийн яам")
+
+
+def test_a_draft_submitted_before_the_drafts_were_first_read_and_never_posted_is_unknown(monitor):
+    # It may have left the preparation list before the monitor watched: unknown, for good.
+    monitor.world.submitted.append(submitted("old", "Жижиг дунд үйлдвэрийн тухай хуулийн төсөл", "2026-03-01", MP))
+    for on in (BASELINE, day("2026-04-15")):
+        code, result = monitor.run(on)
+        assert findings(result, "legal.draft_comment_period") == {}
+        assert counts(result, "legal.draft_comment_period")["unknown"] == 1
 
 
 def test_the_comment_window_includes_both_ends(monitor):
@@ -319,7 +331,10 @@ def test_the_comment_window_includes_both_ends(monitor):
                                 submitted("outside", "Б тухай хуулийн төсөл", "2025-03-01"),
                                 submitted("today", "В тухай хуулийн төсөл", "2026-03-02")]
     code, result = monitor.run(BASELINE)
-    assert sorted(findings(result, "legal.draft_comment_period")) == ["edge", "today"]
+    # "edge" is in the window but submitted before the drafts were first read: unknown
+    assert sorted(findings(result, "legal.draft_comment_period")) == ["today"]
+    assert counts(result, "legal.draft_comment_period") == {"met": 0, "late": 0, "missing": 1, "pending": 0,
+                                                             "unknown": 1}
 
 
 def test_the_comment_due_date_is_not_rolled_even_on_a_holiday(monitor):
@@ -335,8 +350,9 @@ def test_the_comment_due_date_is_not_rolled_even_on_a_holiday(monitor):
 
 
 def test_a_failed_draft_source_raises_nothing_new_and_carries_what_was_open(monitor):
-    monitor.world.submitted.append(submitted("n-1", "А тухай хуулийн төсөл", "2026-02-20"))
     monitor.run(BASELINE)
+    monitor.world.submitted.append(submitted("n-1", "А тухай хуулийн төсөл", "2026-03-02"))
+    monitor.run(day("2026-03-03"))
     monitor.world.submitted.append(submitted("n-2", "Б тухай хуулийн төсөл", "2026-03-03"))
     monitor.portal.faults["legal.drafts"] = Fault(status=503)
     code, result = monitor.run(day("2026-03-04"))

@@ -266,11 +266,15 @@ def _plant(world: LegalWorld, rng: random.Random, anchor: date) -> None:
         # posted 40 days before the baseline, submitted 3 days after it and gone from the list: met
         "left_preparation": _same_draft(rng, "Төрийн хяналт шалгалтын тухай хуулийн төсөл", mp, day(-40), day(3),
                                         leaves=True),
-        # submitted 8 days before the baseline, never posted: missing
+        # submitted 8 days before the baseline, never seen posted: it may have left the preparation
+        # list before the monitor watched, so unknown, for good
+        "unwatched": (None, Draft(_uuid(rng), "Нийтийн сонсголын тухай хуулийн төсөл", mp,
+                                  _moment(rng, day(-7)), law_date=day(-8))),
+        # submitted 2 days after the baseline, never posted: missing
         "never_posted": (None, Draft(_uuid(rng), "Жижиг дунд үйлдвэрийн тухай хуулийн төсөл", mp,
-                                     _moment(rng, day(-7)), law_date=day(-8))),
-        # submitted 12 days before the baseline, posted only 10 days after it: missing, then late
-        "posted_after": _same_draft(rng, "Зөвшөөрлийн тухай хуулийн төсөл", Creator(*_MINISTRY), day(10), day(-12)),
+                                     _moment(rng, day(3)), law_date=day(2))),
+        # submitted 2 days after the baseline, posted only 8 days later: missing, then late
+        "posted_after": _same_draft(rng, "Зөвшөөрлийн тухай хуулийн төсөл", Creator(*_MINISTRY), day(10), day(2)),
         # posted 18 days before submission: late by 12 days
         "short_comment": _same_draft(rng, "Мал хамгаалах сангийн тухай хуулийн төсөл", Creator(*GOVERNMENT),
                                      day(-20), day(-2)),
