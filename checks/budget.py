@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
+from monitor.check import Check, CollectContext, EvaluateContext, published_on, refusing_empty
+from monitor.listing import Listing, PageRequest
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page, full_url
 from monitor.mongolian import find_last_month, fold_name, normalize_text
@@ -30,7 +31,7 @@ MONTHLY, CONSOLIDATED = "budget.monthly_report", "budget.mof_consolidated"
 ORG_KIND, POSTING_KIND, POLL_KIND, MOF_KIND = (
     "budget.organization", "budget.posting", "budget.reports_poll", "budget.mof_item")
 GROUP = 5  # the monthly budget-performance report, form ТГ-4
-ORG_PAGE_SIZE, MAX_PAGES = 100, 1000
+ORG_PAGE_SIZE = 100
 MAX_FAILURES_IN_A_ROW = 5
 MOF_AGENCY = "Сангийн яам"
 PERFORMANCE = "гүйцэтгэл"
@@ -113,18 +114,16 @@ class BudgetCheck(Check):
     def _collect_organizations(self, ctx: CollectContext) -> None:
         """Read the whole listing, then store it at once: the scope is the last complete read."""
         url = f"{ctx.portals['shilendans']}/portal-api/v1/organizations"
+        listing = Listing(
+            "organisations listing",
+            lambda page: PageRequest("GET", url, {"params": {"page": page, "size": ORG_PAGE_SIZE}}),
+            lambda page: parse_organizations_page(page.json()), rows=lambda answer: answer[1],
+            listed_before=ctx.listed_on_last_read(ORG_KIND).get(None, 0), key=lambda item: item["id"])
         seen: dict[str, dict[str, Any]] = {}
-        total, stored = 0, len(ctx.record_keys(ORG_KIND))
-        for page in range(1, MAX_PAGES + 1):
-            parse = refusing_empty(lambda p: parse_organizations_page(p.json()), lambda answer: not answer[1],
-                                   page == 1 and stored > 0,
-                                   f"organisations listing is empty where {stored} entities were seen before")
-            total, items = ctx.read(parse, "GET", url, params={"page": page, "size": ORG_PAGE_SIZE})
-            fresh = {item["id"]: item for item in items if item["id"] not in seen}
-            if items and not fresh:
-                raise LayoutChanged(f"organisations listing ignores its page parameter (page {page} repeats)")
-            seen.update(fresh)
-            if not items or len(seen) >= total:
+        total = 0
+        for _, (total, items) in ctx.pages(listing):
+            seen.update((item["id"], item) for item in items if item["id"] not in seen)
+            if len(seen) >= total:
                 break
         if not seen:
             raise LayoutChanged("organisations listing is empty")
@@ -219,17 +218,10 @@ class BudgetCheck(Check):
         """
         url = f"{ctx.portals['mof']}/c/budget-performance"
         start = date(*scope_start(ctx.config, ctx.as_of), 1).isoformat()
-        previous: list[dict[str, Any]] | None = None
-        for page in range(1, MAX_PAGES + 1):
-            parse = refusing_empty(lambda p: parse_mof_page(p.text()), lambda items: not items,
-                                   page == 1 and bool(ctx.record_keys(MOF_KIND)),
-                                   "/c/budget-performance is empty where items were seen before")
-            items = ctx.read(parse, "GET", url, params={"page": page})
-            if not items:
-                break
-            if items == previous:
-                raise LayoutChanged(f"/c/budget-performance ignores its page parameter (page {page} repeats)")
-            previous = items
+        listing = Listing("/c/budget-performance", lambda page: PageRequest("GET", url, {"params": {"page": page}}),
+                          lambda page: parse_mof_page(page.text()),
+                          listed_before=ctx.listed_on_last_read(MOF_KIND).get(None, 0))
+        for _, items in ctx.pages(listing):
             for item in items:
                 if item["date"] is None:
                     ctx.notes.add(MOF, f"{item['url']}: unreadable date {item['date_text']!r}; "
@@ -267,8 +259,7 @@ class BudgetCheck(Check):
         for record in ctx.records(MOF_KIND).values():
             month = consolidated_month(record.data["title"])
             if month is not None:
-                baseline = not record.data["date"] and ctx.is_baseline(record, MOF)
-                item = _dated(record, record.data["date"], baseline, record.data["url"])
+                item = Found(*ctx.published(record, record.data["date"], MOF), record.data["url"])
                 found[month] = _earlier(found.get(month), item)
         base = ctx.portals["mof"]
         for month in months:
@@ -368,20 +359,10 @@ def earliest_postings(postings: Iterable[Record], polls: Mapping[str, Record]) -
             continue
         poll = polls.get(data["entity_id"])
         first_read = poll.data["first_read"].get(str(data["listed_year"])) if poll else None
-        baseline = first_read is not None and record.first_seen <= date.fromisoformat(first_read)
         key = (data["entity_id"], _month_of(data["period"]))
-        posted = data["posted_at"][:10] if data["posted_at"] else None
-        found[key] = _earlier(found.get(key), _dated(record, posted, baseline, data["file_url"]))
+        dated = published_on(record, data["posted_at"], date.fromisoformat(first_read) if first_read else None)
+        found[key] = _earlier(found.get(key), Found(*dated, data["file_url"]))
     return found
-
-
-def _dated(record: Record, day: str | None, baseline: bool, url: str | None) -> Found:
-    """rules.md section 2: the portal's date; else, on the baseline, met; else the day first seen."""
-    if day:
-        return Found(date.fromisoformat(day), False, url)
-    if baseline:
-        return Found(None, True, url)
-    return Found(record.first_seen, False, url)
 
 
 def _earlier(current: Found | None, candidate: Found) -> Found:

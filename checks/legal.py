@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
-from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, refusing_empty
-from monitor.errors import ConfigError, LayoutChanged
+from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext
+from monitor.errors import ConfigError
+from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
 from monitor.store import Record
 
@@ -23,7 +24,7 @@ REGISTER, DRAFTS = "legal.register", "legal.drafts"
 ACT, WALK = "legal.act", "legal.register_walk"
 PREPARATION, SUBMITTED = "legal.draft_preparation", "legal.draft_submitted"
 APP_ID = "56cc90a2-83a0-4e1f-994d-7fdebfdfbf68"
-DRAFTS_PER_PAGE, MAX_PAGES = 100, 2000
+DRAFTS_PER_PAGE = 100
 CATEGORY_AGENCIES = {27: "Улсын Их Хурал", 28: "Улсын Их Хурал", 33: "Засгийн газар", 34: "Яамд",
                      35: "Агентлагууд"}
 UNKNOWN = "unknown"
@@ -144,7 +145,7 @@ class LegalCheck(Check):
 
     def _collect_register(self, ctx: CollectContext) -> None:
         walks = _walks_by_category(ctx.records(WALK))
-        listed = _listed_on_last_read(ctx.iter_records(ACT), lambda act: act.data["category"])
+        listed = ctx.listed_on_last_read(ACT, "category")
         for category in ctx.config["categories"]:
             cutoff = _nightly_cutoff(walks.get(category, []), ctx.as_of, ctx.config)
             complete = self._walk_category(ctx, category, cutoff, listed.get(category, 0))
@@ -157,21 +158,14 @@ class LegalCheck(Check):
         register was seen out of order on this walk (then an early stop could miss acts).
         """
         url = f"{ctx.portals['legalinfo']}/mn/ajaxListBody/"
-        previous: list[dict[str, Any]] | None = None
+        listing = Listing(
+            f"category {category} of the register",
+            lambda page: PageRequest("POST", url, {"data": {"filtercategorytypeid": category, "isactive": 1,
+                                                            "page": page, "sort": "enacteddate", "sortType": "desc"}}),
+            lambda page: parse_register_page(page.json()), listed_before=_doubted(listed_before))
         last: date | None = None  # the enacted date of the last dated act read
         in_order = True
-        for page in range(1, MAX_PAGES + 1):
-            form = {"filtercategorytypeid": category, "isactive": 1, "page": page,
-                    "sort": "enacteddate", "sortType": "desc"}
-            parse = refusing_empty(lambda p: parse_register_page(p.json()), lambda acts: not acts,
-                                   page == 1 and listed_before >= LISTED_TO_DOUBT_SILENCE,
-                                   f"category {category} is empty where {listed_before} acts were listed before")
-            acts = ctx.read(parse, "POST", url, data=form)
-            if not acts:
-                return True
-            if acts == previous:
-                raise LayoutChanged(f"/mn/ajaxListBody/ ignores its page parameter (page {page} repeats)")
-            previous = acts
+        for page, acts in ctx.pages(listing):
             for act in acts:
                 for block, text in act["unreadable"].items():
                     ctx.notes.add(REGISTER, f"act {act['law_id']} (category {category}): unreadable {block} "
@@ -185,13 +179,13 @@ class LegalCheck(Check):
             last = enacted[-1] if enacted else last
             if cutoff and in_order and len(enacted) == len(acts) and max(enacted) < cutoff:
                 return False
-        raise LayoutChanged(f"category {category} of the register has more than {MAX_PAGES} pages")
+        return True
 
     # collecting: the drafts
 
     def _collect_drafts(self, ctx: CollectContext) -> None:
         for kind, key in ((PREPARATION, "preparation_list"), (SUBMITTED, "submitted_list")):
-            listed_before = sum(_listed_on_last_read(ctx.iter_records(kind), lambda draft: kind).values())
+            listed_before = ctx.listed_on_last_read(kind).get(None, 0)
             drafts = self._read_list(ctx, ctx.config[key].strip(), listed_before)
             for draft in drafts.values():
                 for field, text in draft["unreadable"].items():
@@ -203,24 +197,19 @@ class LegalCheck(Check):
     def _read_list(self, ctx: CollectContext, list_id: str, listed_before: int) -> dict[str, dict[str, Any]]:
         """Every draft of one list, paging until `count` drafts were offered."""
         url = f"{ctx.portals['parliament']}/tusul/tusulList"
+        listing = Listing(
+            f"tusulList {list_id}",
+            lambda page: PageRequest("POST", url, {"json": {"appId": APP_ID, "parentId": list_id, "page": page,
+                                                            "limit": DRAFTS_PER_PAGE, "orderBy": "publishDate",
+                                                            "orderDir": "DESC"}}),
+            lambda page: parse_drafts_page(page.json()), rows=lambda answer: answer[1],
+            listed_before=_doubted(listed_before))
         seen: dict[str, dict[str, Any]] = {}
-        previous: list[dict[str, Any]] | None = None
         count = 0
-        for page in range(1, MAX_PAGES + 1):
-            body = {"appId": APP_ID, "parentId": list_id, "page": page, "limit": DRAFTS_PER_PAGE,
-                    "orderBy": "publishDate", "orderDir": "DESC"}
-            parse = refusing_empty(lambda p: parse_drafts_page(p.json()), lambda answer: not answer[1],
-                                   page == 1 and listed_before >= LISTED_TO_DOUBT_SILENCE,
-                                   f"tusulList {list_id} is empty where {listed_before} drafts were listed before")
-            count, drafts = ctx.read(parse, "POST", url, json=body)
-            if drafts and drafts == previous:
-                raise LayoutChanged(f"tusulList ignores its page parameter (page {page} repeats)")
-            previous = drafts
+        for page, (count, drafts) in ctx.pages(listing):
             seen.update((draft["id"], draft) for draft in drafts)
-            if not drafts or page * DRAFTS_PER_PAGE >= count:
+            if page * DRAFTS_PER_PAGE >= count:
                 break
-        else:
-            raise LayoutChanged(f"tusulList {list_id} has more than {MAX_PAGES} pages")
         if len(seen) < count:
             ctx.notes.add(DRAFTS, f"list {list_id} counts {count} drafts but listed {len(seen)}")
         return seen
@@ -271,7 +260,7 @@ class LegalCheck(Check):
             if not data["law_date"] or not start <= (law_date := date.fromisoformat(data["law_date"])) <= ctx.as_of:
                 continue
             posted = preparation.get(draft_id) or _earliest_posting(ctx, data, by_name[draft_name_key(data["name"])])
-            published, baseline = _posted_on(ctx, posted)
+            published, baseline = ctx.published(posted, posted and posted.data["publish_date"], DRAFTS)
             unreadable = posted is not None and "publishDate" in posted.data["unreadable"]
             unwatched = posted is None and watched_from is not None and law_date < watched_from
             agency = data["creator_name"] or UNKNOWN
@@ -284,17 +273,10 @@ class LegalCheck(Check):
 
 # the register's walks
 
-def _listed_on_last_read(records: Iterable[Record], group: Callable[[Record], Any]) -> dict[Any, int]:
-    """Per group, how many records the latest read that saw any of them listed (their last_seen)."""
-    latest: dict[Any, date] = {}
-    counts: dict[Any, int] = defaultdict(int)
-    for record in records:
-        key = group(record)
-        if record.last_seen > latest.get(key, date.min):
-            latest[key], counts[key] = record.last_seen, 0
-        if record.last_seen == latest[key]:
-            counts[key] += 1
-    return dict(counts)
+def _doubted(listed_before: int) -> int:
+    """Lists that showed a few rows may really empty (acts are repealed, drafts move on): only one
+    that showed LISTED_TO_DOUBT_SILENCE rows or more has its empty first page refused."""
+    return listed_before if listed_before >= LISTED_TO_DOUBT_SILENCE else 0
 
 
 def _walks_by_category(records: Mapping[str, Record]) -> dict[int, list[Walk]]:
@@ -384,18 +366,6 @@ def _earliest_posting(ctx: EvaluateContext, submitted: Mapping[str, Any], candid
                               f"({ids}): the earliest posting counts")
     dated = sorted(candidates, key=lambda r: (r.data["publish_date"] or r.first_seen.isoformat(), r.key))
     return dated[0] if dated else None
-
-
-def _posted_on(ctx: EvaluateContext, record: Record | None) -> tuple[date | None, bool]:
-    """The posting's publishDate, else (the portal gives none) the day it was first seen; and
-    whether it is baseline. A publishDate that is there but unreadable is judged unknown instead."""
-    if record is None:
-        return None, False
-    if record.data["publish_date"]:
-        return date.fromisoformat(record.data["publish_date"]), False
-    if ctx.is_baseline(record, DRAFTS):
-        return None, True
-    return record.first_seen, False
 
 
 CHECKS = [LegalCheck]

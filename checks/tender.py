@@ -11,8 +11,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext, refusing_empty
+from monitor.check import Check, CollectContext, EvaluateContext
 from monitor.errors import ConfigError, FetchError, LayoutChanged, SourceError
+from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
 from monitor.store import Record
 
@@ -22,7 +23,7 @@ from .tender_pages import (CANCELLED, KNOWN_STATUSES, parse_contracts_page, pars
 WALK_KIND = "tender.listing_walk"  # per listing and year, the run date of its last full walk
 INVITATIONS, RESULTS, DETAILS, CONTRACTS = (
     "tender.invitations", "tender.results", "tender.result_detail", "tender.contracts")
-PER_PAGE_API, PER_PAGE_HTML, MAX_PAGES = 100, 20, 5000
+PER_PAGE_API, PER_PAGE_HTML = 100, 20
 
 
 class TenderCheck(Check):
@@ -66,29 +67,27 @@ class TenderCheck(Check):
         url = f"{ctx.portals['tender_opendata']}/api/invitation"
         token = ctx.environ.get(ctx.config["token_env"])
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        stored = _count_by_year(ctx, "tender.invitation", "tender_year")
+        listed = ctx.listed_on_last_read("tender.invitation", "tender_year")
         for year in _years(ctx.config, ctx.as_of):
+            listing = Listing(
+                f"invitations API for {year}",
+                lambda page, year=year: PageRequest("POST", url, {"headers": headers, "data": {
+                    "current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}}),
+                lambda page: parse_invitation_page(page.json()), rows=lambda answer: answer[1],
+                listed_before=listed.get(year, 0), key=lambda item: item["number"])
             seen: set[str] = set()
-            for page in range(1, MAX_PAGES + 1):
-                form = {"current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}
-                parse = refusing_empty(lambda p: parse_invitation_page(p.json()), lambda answer: not answer[1],
-                                       page == 1 and stored[year] > 0,
-                                       f"no invitations for {year} where {stored[year]} were seen before")
-                try:
-                    total, items = ctx.read(parse, "POST", url, data=form, headers=headers)
-                except SourceError as exc:
-                    if not token and "401" in str(exc):
-                        raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
-                    raise
-                fresh = {item["number"]: item for item in items if item["number"] not in seen}
-                if items and not fresh and len(seen) < total:
-                    raise LayoutChanged(f"invitations API repeats itself on page {page} "
-                                        f"({len(seen)} of {total} read for {year})")
-                self._note_invitations(ctx, fresh.values())
-                ctx.save("tender.invitation", fresh.items())  # page by page: memory stays flat
-                seen.update(fresh)
-                if not items or len(seen) >= total:
-                    break
+            try:
+                for _, (total, items) in ctx.pages(listing):
+                    fresh = {item["number"]: item for item in items if item["number"] not in seen}
+                    self._note_invitations(ctx, fresh.values())
+                    ctx.save("tender.invitation", fresh.items())  # page by page: memory stays flat
+                    seen.update(fresh)
+                    if len(seen) >= total:
+                        break
+            except SourceError as exc:
+                if not token and "401" in str(exc):
+                    raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
+                raise
 
     @staticmethod
     def _note_invitations(ctx: CollectContext, items: Iterable[dict[str, Any]]) -> None:
@@ -108,12 +107,13 @@ class TenderCheck(Check):
                          date_field: str) -> None:
         """Walk one listing per year: in full when one is due, else only down to a page it already knows."""
         known = {r.key: (r.data.get("year"), r.data.get(date_field)) for r in ctx.iter_records(kind)}
+        listed = ctx.listed_on_last_read(kind, "year")
         walks = ctx.records(WALK_KIND)
         awaited = self._results_awaited(ctx, known) if path == "result" else {}
         for year in _years(ctx.config, ctx.as_of):
             walk = walks.get(f"{path}/{year}")
             full = walk is None or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"]
-            listing = Listing(ctx, source, path, parse, kind, date_field, year, known)
+            listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0))
             complete = listing.walk(full)
             if not complete and awaited.get(year, set()) - listing.seen:
                 complete = full = listing.walk(True, from_page=listing.next_page)  # a result is out: find it
@@ -170,7 +170,7 @@ class TenderCheck(Check):
             if data["tender_year"] not in years or not data["open_date"] or data["doc_status"] == CANCELLED:
                 continue
             result = results.get(number)
-            published, baseline = _published(ctx, result, "notice_date", RESULTS)
+            published, baseline = ctx.published(result, result and result.data.get("notice_date"), RESULTS)
             evidence = (f"{tender}/mn/result/detail/{result.data['detail_id']}"
                         if result and result.data.get("detail_id")
                         else f"{tender}/mn/result/?year={data['tender_year']}")
@@ -198,10 +198,10 @@ class TenderCheck(Check):
             amount = Decimal(awarded) if awarded is not None else _decimal(data.get("budget"))
             if not detail_unread and (amount is None or amount <= threshold):
                 continue
-            notice, _ = _published(ctx, result, "notice_date", RESULTS)
+            notice, _ = ctx.published(result, data.get("notice_date"), RESULTS)
             notice = notice or result.first_seen
             contract = contracts.get(number)
-            published, baseline = _published(ctx, contract, "published", CONTRACTS)
+            published, baseline = ctx.published(contract, contract and contract.data.get("published"), CONTRACTS)
             invitation = invitations.get(number)
             agency_key = (invitation.data["client_id"] if invitation and invitation.data["client_id"]
                           else data["agency"])
@@ -217,38 +217,32 @@ class TenderCheck(Check):
                 published=published, baseline=baseline, evidence_url=evidence)
 
 
-class Listing:
+class YearListing:
     """One year of an HTML listing (results or contracts), newest first, 20 rows a page.
 
-    A full walk pages until a page comes back empty. A shallow walk stops after a page whose rows
-    are all known with the same dates, provided the pages seen so far are in date order: what
-    follows is older and already stored. An empty first page where rows were stored is refused.
+    A full walk pages to the end of the listing. A shallow walk stops after a page whose rows are
+    all known with the same dates, provided the pages seen so far are in date order: what follows
+    is older and already stored.
     """
 
     def __init__(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str, date_field: str,
-                 year: int, known: Mapping[str, tuple[Any, str | None]]) -> None:
-        self.ctx, self.source, self.path, self.parse, self.kind = ctx, source, path, parse, kind
+                 year: int, known: Mapping[str, tuple[Any, str | None]], listed_before: int) -> None:
+        self.ctx, self.source, self.kind = ctx, source, kind
         self.date_field, self.year, self.known = date_field, year, known
-        self.stored = sum(1 for stored_year, _ in known.values() if stored_year == year)
+        url = f"{ctx.portals['tender']}/mn/{path}/"
+        self.listing = Listing(
+            f"/mn/{path}/?year={year}",
+            lambda page: PageRequest("GET", url, {"params": {"year": year, "perpage": PER_PAGE_HTML, "page": page}}),
+            lambda page: parse(page.text()), listed_before=listed_before)
         self.seen: set[str] = set()
         self.next_page = 1
         self._dates: dict[str, str | None] = {}
 
     def walk(self, full: bool, from_page: int = 1) -> bool:
         """Store the listing's rows from a page on; True when the walk reached the end of the listing."""
-        url = f"{self.ctx.portals['tender']}/mn/{self.path}/"
-        previous: list[dict[str, Any]] | None = None
         last_date: str | None = None
-        for page in range(from_page, MAX_PAGES + 1):
+        for page, rows in self.ctx.pages(self.listing, from_page):
             self.next_page = page + 1
-            read = refusing_empty(lambda p: self.parse(p.text()), lambda rows: not rows, page == 1 and self.stored > 0,
-                                  f"/mn/{self.path}/?year={self.year} is empty where {self.stored} rows were seen before")
-            rows = self.ctx.read(read, "GET", url, params={"year": self.year, "perpage": PER_PAGE_HTML, "page": page})
-            if not rows:
-                return True
-            if rows == previous:
-                raise LayoutChanged(f"/mn/{self.path}/ ignores its page parameter (page {page} repeats)")
-            previous = rows
             self._store(rows)
             page_dates = [row[self.date_field] for row in rows]
             in_order = _newest_first(page_dates if page == from_page else [last_date, *page_dates])
@@ -256,7 +250,7 @@ class Listing:
             if not full and in_order and all(self.known.get(row["number"]) == (self.year, row[self.date_field])
                                              for row in rows):
                 return False
-        raise LayoutChanged(f"/mn/{self.path}/?year={self.year} has more than {MAX_PAGES} pages")
+        return True
 
     def _store(self, rows: list[dict[str, Any]]) -> None:
         """Save a page's rows; where a number repeats in the listing, the earliest date counts."""
@@ -277,27 +271,8 @@ def _newest_first(dates: list[str | None]) -> bool:
     return all(d is not None for d in dates) and all(a >= b for a, b in zip(dates, dates[1:]))
 
 
-def _count_by_year(ctx: CollectContext, kind: str, field: str) -> dict[Any, int]:
-    """How many records of a kind were stored per year, read in one streaming pass."""
-    counts: dict[Any, int] = defaultdict(int)
-    for record in ctx.iter_records(kind):
-        counts[record.data.get(field)] += 1
-    return counts
-
-
 def _years(config: Mapping[str, Any], as_of: date) -> list[int]:
     return list(config["years"]) or [as_of.year - 1, as_of.year]
-
-
-def _published(ctx: EvaluateContext, record: Record | None, field: str, source: str) -> tuple[date | None, bool]:
-    """The portal's own date for an item, else the day it was first seen; and whether it is baseline."""
-    if record is None:
-        return None, False
-    if record.data.get(field):
-        return date.fromisoformat(record.data[field]), False
-    if ctx.is_baseline(record, source):
-        return None, True
-    return record.first_seen, False
 
 
 def _earlier(day: str | None, than: str | None) -> bool:

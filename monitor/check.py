@@ -15,6 +15,7 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 from .calendar import WorkCalendar
 from .errors import FetchError, LayoutChanged, PortalError
 from .fetcher import Fetcher, Page
+from .listing import Listing, P
 from .obligations import Obligation, judge
 from .store import Record, Store
 
@@ -81,6 +82,35 @@ class CollectContext:
         self.fetcher.keep(page)
         return parsed
 
+    def pages(self, listing: Listing[P], from_page: int = 1) -> Iterator[tuple[int, P]]:
+        """Each page of a listing that has rows, read in order, with its number (see monitor.listing).
+        Stop early by leaving the loop; the end of the listing is its first page without rows."""
+        previous: Any = None
+        met: set[Any] = set()
+        for number in range(from_page, from_page + listing.max_pages):
+            request = listing.request(number)
+            parse = refusing_empty(listing.parse, lambda parsed: not listing.rows(parsed),
+                                   number == 1 and listing.listed_before > 0, listing.empty_first_page())
+            parsed = self.read(parse, request.method, request.url, **request.options)
+            rows = listing.rows(parsed)
+            if not rows:
+                return
+            if listing.key is None and rows == previous:
+                raise LayoutChanged(listing.repeats(number))
+            if listing.key is not None:
+                keys = {listing.key(row) for row in rows}
+                if keys <= met:
+                    raise LayoutChanged(listing.repeats(number))
+                met |= keys
+            previous = rows
+            yield number, parsed
+        raise LayoutChanged(listing.too_long())
+
+    def listed_on_last_read(self, kind: str, group: str | None = None) -> dict[Any, int]:
+        """How many records of a kind the latest read that saw any of them listed, per value of the
+        field `group` (None: the whole kind, under the key None): what an empty first page is held against."""
+        return self.store.listed_on_last_read(kind, group)
+
     def save(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
         """Store items seen on this run's date."""
         return self.store.save_records(kind, items, self.as_of)
@@ -130,10 +160,10 @@ class EvaluateContext:
             self._baselines[source] = self.store.baseline(source)
         return self._baselines[source]
 
-    def is_baseline(self, record: Record, source: str) -> bool:
-        """The item was already there when the source was first read: nothing can be held against it."""
-        baseline = self.baseline(source)
-        return baseline is not None and record.first_seen <= baseline
+    def published(self, record: Record | None, day: str | None, source: str) -> tuple[date | None, bool]:
+        """The item's published date and whether it is baseline (see `published_on`), held against
+        the first successful read of `source`."""
+        return published_on(record, day, self.baseline(source))
 
     def judge(self, *, depends_on: tuple[str, ...], known: bool = True, **fields: Any) -> Obligation:
         """Judge one obligation as of the run's date.
@@ -142,6 +172,22 @@ class EvaluateContext:
         (what it needs was never read, e.g. a detail page not yet fetched).
         """
         return judge(as_of=self.as_of, readable=known and self.readable(*depends_on), **fields)
+
+
+def published_on(record: Record | None, day: str | None, baseline: date | None) -> tuple[date | None, bool]:
+    """The published date of an item (rules.md section 2), and whether it counts as baseline.
+
+    The portal's own date (`day`, YYYY-MM-DD...) when it gives one; else the run date on which the
+    monitor first saw the item; but an item already there on the `baseline` read of its listing,
+    with no date of its own, is baseline (None, True): nothing can be held against its agency.
+    """
+    if record is None:
+        return None, False
+    if day:
+        return date.fromisoformat(day[:10]), False
+    if baseline is not None and record.first_seen <= baseline:
+        return None, True
+    return record.first_seen, False
 
 
 # A list that showed this many rows on its last read and now shows none is taken for broken;

@@ -269,6 +269,17 @@ class Store:
         return dict(self.db.execute("select key, json_extract(data, '$.' || ?) from records where kind = ?",
                                     [name, kind]))
 
+    def listed_on_last_read(self, kind: str, group: str | None = None) -> dict[Any, int]:
+        """Per value of the field `group`, how many records the latest read that saw any of them
+        listed (those whose last_seen is the group's latest), counted by SQLite."""
+        rows = self.db.execute(
+            """select grp, count(*) from (
+                 select grp, last_seen, max(last_seen) over (partition by grp) as latest
+                 from (select case when ? is null then null else json_extract(data, '$.' || ?) end as grp,
+                              last_seen from records where kind = ?))
+               where last_seen = latest group by grp""", [group, group, kind])
+        return dict(rows.fetchall())
+
     def record_keys(self, kind: str) -> set[str]:
         return {row[0] for row in self.db.execute("select key from records where kind = ?", [kind])}
 

@@ -440,7 +440,7 @@ def test_mof_listing_empty_where_items_were_seen_before_fails(tmp_path):
     second = run(tmp_path, portals, "2026-03-21")
     assert second.output["sources"][2] == {
         "name": "budget.mof", "ok": False,
-        "error": "layout changed: /c/budget-performance is empty where items were seen before"}
+        "error": "layout changed: /c/budget-performance is empty where 1 row was listed before"}
     assert {second.mof("2026-01").status, second.mof("2026-02").status} == {"unknown"}
 
 
