@@ -91,6 +91,7 @@ class BudgetCheck(Check):
     """
 
     name = "budget"
+    portals = {"shilendans": "https://shilendans.gov.mn", "mof": "https://mof.gov.mn"}
     sources = (ORGANIZATIONS, REPORTS, MOF)
     rules = (MONTHLY, CONSOLIDATED)
     defaults = {"start_month": "", "report_due_day": 10, "entities": []}

@@ -123,6 +123,7 @@ class DeclarationsCheck(Check):
     """Asset declarations of officials of the tax, customs and mineral-resources authorities."""
 
     name = "declarations"
+    portals = {"xacxom": "https://xacxom.iaac.mn"}
     sources = (SEARCH,)
     rules = (RULE,)
     defaults = {"organizations": ["Татварын ерөнхий газар", "Гаалийн ерөнхий газар",

@@ -117,6 +117,7 @@ class LegalCheck(Check):
     """
 
     name = "legal"
+    portals = {"legalinfo": "https://legalinfo.mn", "parliament": "https://api-d.parliament.mn"}
     sources = (REGISTER, DRAFTS)
     rules = ("legal.act_published", "legal.effective_before_published", "legal.draft_comment_period")
     defaults = {"categories": [27, 28, 33], "publish_due_days": 10, "comment_days": 30, "window_days": 365,

@@ -42,6 +42,7 @@ class TenderCheck(Check):
     """
 
     name = "tender"
+    portals = {"tender_opendata": "https://opendata.tender.gov.mn", "tender": "https://www.tender.gov.mn"}
     sources = (INVITATIONS, RESULTS, DETAILS, CONTRACTS)
     rules = ("tender.result_published", "tender.contract_published")
     defaults = {"years": [], "result_due_days": 30, "contract_due_days": 30,

@@ -212,6 +212,7 @@ class Check:
     """Base class of every check. Subclasses set the class attributes and implement both methods."""
 
     name: ClassVar[str]
+    portals: ClassVar[dict[str, str]] = {}  # the `[portals]` keys it reads, with their default base URLs
     sources: ClassVar[tuple[str, ...]]
     rules: ClassVar[tuple[str, ...]]
     defaults: ClassVar[dict[str, Any]] = {}

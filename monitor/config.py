@@ -26,15 +26,6 @@ RECIPIENT_DEFAULTS: dict[str, Any] = {"name": "", "address": "", "language": "mn
 SECURITY = ("starttls", "tls", "none")
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-PORTAL_DEFAULTS: dict[str, str] = {
-    "tender_opendata": "https://opendata.tender.gov.mn",
-    "tender": "https://www.tender.gov.mn",
-    "shilendans": "https://shilendans.gov.mn",
-    "mof": "https://mof.gov.mn",
-    "xacxom": "https://xacxom.iaac.mn",
-    "legalinfo": "https://legalinfo.mn",
-    "parliament": "https://api-d.parliament.mn",
-}
 FETCH_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(FetchSettings)}
 LANGUAGES = ("mn", "en")
 
@@ -109,7 +100,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
     monitor = _section(raw, "monitor", MONITOR_DEFAULTS)
-    portals = _section(raw, "portals", PORTAL_DEFAULTS)
+    portals = _section(raw, "portals", portal_defaults(checks))
     fetch = _section(raw, "fetch", FETCH_DEFAULTS)
     digest = _section(raw, "digest", DIGEST_DEFAULTS)
     for name, url in portals.items():
@@ -148,6 +139,16 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         recipients=_recipients(raw.get("recipients", []), checks),
         source=source,
     )
+
+
+def portal_defaults(checks: Mapping[str, type[Check]]) -> dict[str, str]:
+    """Every portal the checks declare, with its default base URL: the keys of `[portals]`."""
+    defaults: dict[str, str] = {}
+    for check in checks.values():
+        for name, url in check.portals.items():
+            if defaults.setdefault(name, url) != url:
+                raise ConfigError(f"portals.{name}: declared by two checks with different defaults")
+    return defaults
 
 
 def _recipients(raw: Any, checks: Mapping[str, type[Check]]) -> tuple[Recipient, ...]:
