@@ -96,7 +96,7 @@ def parse_licence_detail(html: bytes | str) -> dict[str, Any]:
     }
 
 
-_LICENCE_VAR = re.compile(r"\b(?:var|let|const)\s+license\s*=\s*")
+_LICENCE_VAR = re.compile(r"\bvar\s+license\s*=\s*")
 
 
 def _licence_object(html: bytes | str) -> dict[str, Any]:
