@@ -72,16 +72,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator, Mapping
 
+from monitor.calendar import month_day
 from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, refusing_empty
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
-from monitor.store import Record, Store
+from monitor.store import Record
 
 from .declarations_pages import LETTERS, parse_search
 
@@ -92,7 +92,6 @@ WALK_KEY = "complete"
 ROSTER = "declarations.roster"  # the `source` of data notes about the roster file
 REQUIRED_COLUMNS = ("organization", "last_name", "first_name")
 ID_COLUMN = "aid_user_num"
-_MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,10 @@ class DeclarationsCheck(Check):
         for year in config["years"]:
             if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
                 raise ConfigError(f"checks.declarations.years: {year!r} is not a year")
-        month_day(config["publication_due"])
+        try:
+            month_day(config["publication_due"])
+        except ValueError as exc:
+            raise ConfigError(f"checks.declarations.publication_due: {exc}") from None
         if config["roster"]:
             read_roster(config["roster"])
 
@@ -186,7 +188,7 @@ class DeclarationsCheck(Check):
         agencies = _register_agencies(current)
         obligations: list[Obligation] = []
         for year in years:
-            due = ctx.calendar.roll_forward(date(year + 1, *month_day(ctx.config["publication_due"])))
+            due = ctx.calendar.day_of_next_year(year, ctx.config["publication_due"])
             obligations += self._officials_due(ctx, current, matched, in_scope, year_first_seen, year, due)
             obligations += self._roster_only_due(ctx, agencies, unmatched, year, due)
             obligations += self._ambiguous_due(ctx, ambiguous, in_scope, year, due)
@@ -250,20 +252,6 @@ class DeclarationsCheck(Check):
 def judged_years(config: Mapping[str, Any], as_of: date) -> list[int]:
     """The configured declaration years, else the two years before the run's year."""
     return list(config["years"]) or [as_of.year - 2, as_of.year - 1]
-
-
-def month_day(value: str) -> tuple[int, int]:
-    """`publication_due` as (month, day); ConfigError unless "MM-DD" names a day of every year."""
-    problem = f"checks.declarations.publication_due: {value!r} is not a month and day (MM-DD)"
-    match = _MONTH_DAY.fullmatch(value)
-    if match is None:
-        raise ConfigError(problem)
-    month, day = int(match[1]), int(match[2])
-    try:
-        date(2001, month, day)  # not a leap year: 02-29 would vanish three years in four
-    except ValueError:
-        raise ConfigError(problem) from None
-    return month, day
 
 
 def current_officials(officials: dict[str, Record], walk: Record | None) -> dict[str, Record]:

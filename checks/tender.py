@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
 from monitor.check import Check, CollectContext, EvaluateContext
-from monitor.errors import ConfigError, FetchError, LayoutChanged, SourceError
+from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
 from monitor.store import Record
@@ -132,27 +132,10 @@ class TenderCheck(Check):
         return awaited
 
     def _collect_details(self, ctx: CollectContext) -> None:
-        """Fetch each result's detail page once; a 4xx skips that page, anything worse stops the source."""
-        have = ctx.record_keys("tender.result_detail")
-        wanted = sorted({r.data["detail_id"] for r in ctx.iter_records("tender.result")
-                         if r.data.get("detail_id") and r.data["detail_id"] not in have})
-        urls = {f"{ctx.portals['tender']}/mn/result/detail/{detail_id}": detail_id for detail_id in wanted}
-        failures: list[str] = []
-        parse = lambda page: parse_result_detail(page.text())  # noqa: E731
-        for url, outcome in ctx.read_each((url, parse) for url in urls):
-            try:
-                detail = outcome()
-            except FetchError as exc:
-                if not exc.is_permanent:
-                    raise
-                failures.append(str(exc))
-                continue
-            except LayoutChanged as exc:
-                failures.append(f"{exc} at {url}")
-                continue
-            ctx.save("tender.result_detail", [(urls[url], detail)])
-        if failures:
-            raise SourceError(f"{len(failures)} of {len(wanted)} detail pages unreadable; first: {failures[0]}")
+        """Fetch each result's detail page once: a published result never changes."""
+        ids = sorted({r.data["detail_id"] for r in ctx.iter_records("tender.result") if r.data.get("detail_id")})
+        ctx.read_once("tender.result_detail", {i: f"{ctx.portals['tender']}/mn/result/detail/{i}" for i in ids},
+                      lambda page: parse_result_detail(page.text()))
 
     # judging
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 from .calendar import WorkCalendar
-from .errors import FetchError, LayoutChanged, PortalError
+from .errors import FetchError, LayoutChanged, PortalError, SourceError
 from .fetcher import Fetcher, Page
 from .listing import Listing, P
 from .obligations import Obligation, judge
@@ -105,6 +105,29 @@ class CollectContext:
             previous = rows
             yield number, parsed
         raise LayoutChanged(listing.too_long())
+
+    def read_once(self, kind: str, urls: Mapping[str, str], parse: Callable[[Page], dict[str, Any]]) -> None:
+        """Fetch and store, under `kind`, each page (record key → URL) not stored yet: for pages that
+        never change once published (a tender's result, a licence's grant). A 4xx answer or a
+        changed layout skips that page, whose obligations stay unknown, and the others are still
+        read; anything worse stops the source. Skipped pages fail the source once all were tried."""
+        have = self.record_keys(kind)
+        wanted = {url: key for key, url in urls.items() if key not in have}
+        failures: list[str] = []
+        for url, outcome in self.read_each((url, parse) for url in wanted):
+            try:
+                record = outcome()
+            except FetchError as exc:
+                if not exc.is_permanent:
+                    raise
+                failures.append(str(exc))
+                continue
+            except LayoutChanged as exc:
+                failures.append(f"{exc} at {url}")
+                continue
+            self.save(kind, [(wanted[url], record)])
+        if failures:
+            raise SourceError(f"{len(failures)} of {len(wanted)} detail pages unreadable; first: {failures[0]}")
 
     def listed_on_last_read(self, kind: str, group: str | None = None) -> dict[Any, int]:
         """How many records of a kind the latest read that saw any of them listed, per value of the
