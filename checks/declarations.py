@@ -77,7 +77,8 @@ from datetime import date
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, refusing_empty
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, listed_on_last_walk,
+                           refusing_empty)
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -179,7 +180,7 @@ class DeclarationsCheck(Check):
     # judging
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
-        current = current_officials(ctx.records(OFFICIAL), ctx.records(WALK).get(WALK_KEY))
+        current = listed_on_last_walk(ctx.records(OFFICIAL), ctx.records(WALK).get(WALK_KEY))
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
         matched, unmatched, ambiguous = _match_roster(roster, current)
         in_scope = {fold_name(name) for name in ctx.config["organizations"]}
@@ -252,13 +253,6 @@ class DeclarationsCheck(Check):
 def judged_years(config: Mapping[str, Any], as_of: date) -> list[int]:
     """The configured declaration years, else the two years before the run's year."""
     return list(config["years"]) or [as_of.year - 2, as_of.year - 1]
-
-
-def current_officials(officials: dict[str, Record], walk: Record | None) -> dict[str, Record]:
-    """Officials seen on or after the latest complete walk; every one stored if none completed yet."""
-    if walk is None:
-        return officials
-    return {aid: record for aid, record in officials.items() if record.last_seen >= walk.last_seen}
 
 
 def read_roster(path: str) -> list[RosterEntry]:

@@ -213,6 +213,16 @@ def published_on(record: Record | None, day: str | None, baseline: date | None) 
     return record.first_seen, False
 
 
+def listed_on_last_walk(records: Mapping[str, Record], walk: Record | None) -> dict[str, Record]:
+    """The records a listing whose items may leave (officials, licences) holds now: those seen on or
+    after its latest complete walk (the `walk` record a check saves when it reaches the end), or
+    every one stored if no walk completed yet. On a night its source fails, the last complete walk
+    still stands, so nothing leaves scope because a page could not be read."""
+    if walk is None:
+        return dict(records)
+    return {key: record for key, record in records.items() if record.last_seen >= walk.last_seen}
+
+
 # A list that showed this many rows on its last read and now shows none is taken for broken;
 # one that showed fewer may really have emptied (officials leave, drafts move on).
 LISTED_TO_DOUBT_SILENCE = 5

@@ -126,15 +126,16 @@ class Runner:
         evaluate = EvaluateContext(as_of, config, self.config.portals, self.calendar, self.store,
                                    failed, notes)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
-        self.store.save_notes(run_id, check.name, notes.items)
         try:
             obligations = check.evaluate(evaluate)
         except Exception as exc:  # a bug in a rule: keep every finding as it was, judge nothing
             log.exception("unexpected failure judging %s", check.name)
+            self.store.save_notes(run_id, check.name, notes.items)
             kept = [{**finding_json(row), "state": "ongoing", "rechecked": False}
                     for row in self.store.findings(check.name)]
             return CheckResult(check.name, as_of, sources, kept, [], notes.items,
                                error=f"judging failed: {type(exc).__name__}: {exc}")
+        self.store.save_notes(run_id, check.name, notes.items)  # with those `evaluate` added
         self.store.replace_obligations(check.name, as_of, obligations)
         stored = [row for row in self.store.findings(check.name, open_only=False)
                   if row["is_open"] or row["judged_on"] == as_of.isoformat()]
