@@ -5,7 +5,6 @@ Exit 0 ok, 3 a source failed, 2 bad usage or configuration, 1 anything else.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -19,6 +18,7 @@ from .calendar import today_in_ulaanbaatar
 from .config import LANGUAGES, Config, load_config
 from .digest import DigestView, digest_context, render_digest, write_digests
 from .errors import ConfigError, MonitorError
+from .export import findings_csv
 from .findings import finding_json
 from .mailer import send_queued
 from .outbox import queue_digests, unsubscribe_address
@@ -77,6 +77,13 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def log_formatter(stream: TextIO) -> logging.Formatter:
+    """On a terminal the reader knows when; in a log file (cron, a service) each line says when."""
+    if stream.isatty():
+        return logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
+
+
 def _as_of(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -89,8 +96,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
     try:
         checks = available_checks()
         args = build_parser(sorted(checks)).parse_args(argv)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(log_formatter(sys.stderr))
         logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
+                            handlers=[handler])
         config = load_config(getattr(args, "config", None), checks)
         db_path = getattr(args, "db", None) or config.db
         if args.command == "findings":
@@ -218,8 +227,15 @@ def _table(header: list[str], rows: list[list[str]], out: TextIO) -> None:
         print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
 
 
-FINDING_COLUMNS = ["rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
-                   "days_overdue", "state", "rechecked", "first_raised_on", "judged_on", "is_open", "evidence_url"]
+def _write_utf8(out: TextIO, text: str) -> None:
+    """UTF-8 bytes whatever the locale's encoding, when the stream has a byte layer beneath it."""
+    binary = getattr(out, "buffer", None)
+    if binary is None:
+        out.write(text)
+        return
+    out.flush()
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def _findings(args: argparse.Namespace, store: Store, out: TextIO) -> int:
@@ -229,9 +245,7 @@ def _findings(args: argparse.Namespace, store: Store, out: TextIO) -> int:
                     "open": bool(r["is_open"])} for r in rows], out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif args.csv:
-        writer = csv.DictWriter(out, FINDING_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        _write_utf8(out, findings_csv(rows))
     else:
         _table(["STATUS", "DUE", "RULE", "AGENCY", "SUBJECT"],
                [[r["status"], r["due"], r["rule"], r["agency"], r["subject"]] for r in rows], out)

@@ -11,12 +11,18 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime, parseaddr
 from typing import Any, Mapping
 
+from .calendar import ULAANBAATAR
 from .config import SmtpSettings
 from .store import Store
+
+SENDER_NAME = "Disclosure monitor"  # the From display name when smtp.from gives none
+ATTACHMENT_NAME = "findings.csv"
 
 
 @dataclass
@@ -27,23 +33,31 @@ class Delivery:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def build_message(row: Mapping[str, Any], smtp: SmtpSettings, unsubscribe: str) -> EmailMessage:
-    """A multipart (text and HTML) message; header values never carry portal text."""
+def build_message(row: Mapping[str, Any], smtp: SmtpSettings, unsubscribe: str,
+                  now: datetime | None = None) -> EmailMessage:
+    """Text and HTML alternatives, and the CSV of the findings the digest covers when it was queued
+    with one; header values never carry portal text."""
     message = EmailMessage()
-    message["From"] = smtp.sender
+    name, address = parseaddr(smtp.sender)
+    message["From"] = Address(display_name=name or SENDER_NAME, addr_spec=address)
     message["To"] = row["address"]
     if smtp.reply_to:
         message["Reply-To"] = smtp.reply_to
     message["Subject"] = row["subject"]
-    message["Date"] = formatdate(localtime=False)
-    domain = smtp.sender.rpartition("@")[2] or "localhost"
+    message["Date"] = format_datetime((now or datetime.now(ULAANBAATAR)).astimezone(ULAANBAATAR))
+    domain = address.rpartition("@")[2] or "localhost"
     token = hashlib.sha256(f"{row['recipient']}|{row['period']}".encode()).hexdigest()[:24]
     message["Message-ID"] = f"<digest.{row['period']}.{token}@{domain}>"
     if unsubscribe:
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.startswith("https://"):  # RFC 8058: a mail client may unsubscribe with one POST
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Content-Language"] = row["language"]
     message.set_content(row["body_text"])
     message.add_alternative(row["body_html"], subtype="html")
+    if row.get("findings_csv") is not None:
+        message.add_attachment(row["findings_csv"].encode("utf-8"), maintype="text", subtype="csv",
+                               filename=ATTACHMENT_NAME, params={"charset": "utf-8"})
     return message
 
 

@@ -2,14 +2,17 @@
 
 A daily recipient's period is the run's date; a weekly recipient's is the ISO week, queued on
 the first run on or after their weekday. The outbox's unique (recipient, period) is what makes
-a repeated night queue nothing twice.
+a repeated night queue nothing twice. Each digest carries, as a CSV made when it is queued, the
+complete list of the open findings it covers, so the attachment agrees with the digest it comes with.
 """
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from .config import WEEKDAYS, Config, Recipient
 from .digest import DigestView, digest_context, digest_subject, render_digest
+from .export import findings_csv
 from .store import Store
 
 
@@ -31,6 +34,12 @@ def unsubscribe_address(config: Config) -> str:
     return f"mailto:{sender}?subject=unsubscribe" if sender else ""
 
 
+def covered(store: Store, view: DigestView) -> list[dict[str, Any]]:
+    """Every open finding of the checks and agencies the reader follows: the digest's complete list."""
+    return [f for f in store.findings(open_only=True)
+            if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
+
+
 def queue_digests(store: Store, config: Config, as_of: date) -> list[str]:
     """Render and queue the digest of every recipient due on `as_of`; the names newly queued."""
     queued = []
@@ -43,7 +52,7 @@ def queue_digests(store: Store, config: Config, as_of: date) -> list[str]:
         row = {"recipient": recipient.name, "address": recipient.address, "period": period,
                "as_of": as_of.isoformat(), "language": recipient.language,
                "subject": digest_subject(context), "body_text": render_digest(context, "text"),
-               "body_html": render_digest(context, "html")}
+               "body_html": render_digest(context, "html"), "findings_csv": findings_csv(covered(store, view))}
         if store.enqueue(row):
             queued.append(recipient.name)
     return queued

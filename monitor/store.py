@@ -84,7 +84,12 @@ def _migrate_3(db: sqlite_utils.Database) -> None:
                             foreign_keys=[("snapshot", "snapshots", "sha256")])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
+def _migrate_4(db: sqlite_utils.Database) -> None:
+    """The CSV of the open findings a digest covers, made when it is queued and attached when it is sent."""
+    db["outbox"].add_column("findings_csv", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
 
 
 FINDING_COLUMNS = ("rule", "agency_key", "subject", "check_name", "agency", "status", "due", "published",
@@ -345,9 +350,10 @@ class Store:
         with self.db.conn:
             cursor = self.db.execute(
                 """insert or ignore into outbox (recipient, address, period, as_of, language, subject,
-                   body_text, body_html, status, attempts, queued_at)
+                   body_text, body_html, findings_csv, status, attempts, queued_at)
                    values (:recipient, :address, :period, :as_of, :language, :subject, :body_text,
-                   :body_html, 'queued', 0, :queued_at)""", {**row, "queued_at": _now()})
+                   :body_html, :findings_csv, 'queued', 0, :queued_at)""",
+                {"findings_csv": None, **row, "queued_at": _now()})
         return cursor.rowcount == 1
 
     def queued(self) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from monitor import cli
+from monitor.store import Store
 
 
 def run(args: list[str], tmp_path, capsys) -> tuple[int, str, str]:
@@ -56,4 +57,23 @@ def test_bad_usage_exits_2_with_one_line(args, tmp_path, capsys):
 def test_findings_csv_has_a_header_a_spreadsheet_reads(tmp_path, capsys):
     code, out, _ = run(["findings", "--csv", "--all"], tmp_path, capsys)
     assert code == 0
-    assert next(csv.reader(io.StringIO(out)))[:5] == ["rule", "agency", "agency_key", "subject", "status"]
+    text = out.encode("utf-8").decode("utf-8-sig")  # as a script reads the file: encoding="utf-8-sig"
+    assert next(csv.reader(io.StringIO(text)))[:5] == ["rule", "agency", "agency_key", "subject", "status"]
+
+
+def test_findings_csv_is_utf8_with_a_bom_whatever_the_locale(tmp_path):
+    """Excel takes a CSV without the mark for the local code page: the Cyrillic must survive a double-click."""
+    store = Store(tmp_path / "m.db")
+    store.save_findings([{"rule": "budget.monthly_report", "agency_key": "10323", "subject": "10323/2026-02",
+                          "check_name": "budget", "agency": "Хишиг-Өндөр сумын сургууль", "status": "missing",
+                          "due": "2026-03-10", "days_overdue": 265, "state": "new", "rechecked": 1,
+                          "judged_on": "2026-11-30", "first_raised_on": "2026-11-30", "is_open": 1}])
+    store.close()
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii")  # a C locale's stdout
+    assert cli.main(["--db", str(tmp_path / "m.db"), "findings", "--csv"], stdout=out) == 0
+    out.flush()
+    assert raw.getvalue().startswith(b"\xef\xbb\xbf")
+    [row] = csv.DictReader(io.StringIO(raw.getvalue().decode("utf-8-sig")))
+    assert row["agency"] == "Хишиг-Өндөр сумын сургууль" and row["days_overdue"] == "265"
+    assert raw.getvalue().count(b"\r\n") == 2  # the CSV's own line ends, never translated

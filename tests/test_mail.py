@@ -76,7 +76,8 @@ def test_each_recipient_gets_their_digest_once_in_their_language(world, portal, 
     by_address = {m["To"]: m for m in inbox.messages}
     mongolian, english = by_address["mn@ngo.example"], by_address["en@press.example"]
     for message in (mongolian, english):
-        assert message.get_content_type() == "multipart/alternative"
+        assert message.get_content_type() == "multipart/mixed"  # the digest, then its findings.csv
+        assert next(message.iter_parts()).get_content_type() == "multipart/alternative"
         assert set(parts(message)) == {"text/plain", "text/html"}
         assert message["List-Unsubscribe"] == "<mailto:desk@example.mn?subject=unsubscribe>"
         assert message["Reply-To"] == "desk@example.mn"
