@@ -95,8 +95,10 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
 
     Obligations and findings name the official by key (`official`: the person part of the subject,
     `{official}/Y`); a name only a finding held (a roster row) is kept whole as the last name.
-    Deleted content is overwritten, so the old names do not linger in the file's free pages.
+    Deleted content is overwritten (secure_delete, off by default in some SQLite builds), so the old
+    names do not linger in the file's free space.
     """
+    secure_delete = db.execute("PRAGMA secure_delete").fetchone()[0]
     db.execute("PRAGMA secure_delete = ON")
     db["officials"].create({"official": str, "last_name": str, "first_name": str}, pk="official")
     names: dict[str, tuple[str, str]] = {}
@@ -116,7 +118,7 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
         db.execute(f"alter table {table} drop column person")
     db.conn.executemany("insert into officials (official, last_name, first_name) values (?, ?, ?)",
                         [(official, *parts) for official, parts in names.items()])
-    db.execute("PRAGMA secure_delete = OFF")
+    db.execute(f"PRAGMA secure_delete = {secure_delete}")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
