@@ -8,7 +8,8 @@
 - officials: the names of the officials the declarations check reads, the only table that holds a
   name; obligations and findings name an official by the key of this table (`official`)
 - notes: data notes (an unknown status code, an unreadable month) per run
-- outbox: every digest for every recipient and period, queued until sent, sent exactly once
+- outbox: every digest for every recipient and period, queued until sent, sent exactly once; a
+  sent digest keeps its subject, not its bodies
 - http_cache: the ETag / Last-Modified a portal gave for a URL, for conditional requests
 """
 from __future__ import annotations
@@ -399,9 +400,11 @@ class Store:
         return list(self.db.query("select * from outbox where status = 'queued' order by id"))
 
     def mark_sent(self, outbox_id: int) -> None:
+        """A digest sent is the recipient's now: its bodies, which may name officials, are erased."""
         with self.db.conn:
             self.db.execute("update outbox set status = 'sent', sent_at = ?, attempts = attempts + 1, "
-                            "last_error = null where id = ?", [_now(), outbox_id])
+                            "last_error = null, body_text = null, body_html = null where id = ?",
+                            [_now(), outbox_id])
 
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.db.conn:

@@ -28,19 +28,20 @@ import pytest
 import sqlite_utils
 
 from monitor import cli
-from monitor.demo.declarations_world import build_declarations_world
+from monitor.demo.declarations_world import build_declarations_world, declarations_routes
 from monitor.demo.server import DemoPortal
 from monitor.demo.worlds import DEMO_TOKEN, WorldSizes, demo_routes
 from monitor.mongolian import normalize_text
 from monitor.store import MIGRATIONS, Store
 
+from smtp_server import Inbox, SmtpServer
+
 TODAY = date(2026, 11, 30)  # the demo's today: three nights, 14 and 7 days before it and on it
 NIGHTS = (TODAY - timedelta(days=14), TODAY - timedelta(days=7), TODAY)
 WORD = re.compile(r"\w+")
 JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-RECIPIENTS = ('[[recipients]]\nname = "named"\naddress = "named@example.mn"\nlanguage = "en"\n'
-              'name_officials = true\n'
-              '[[recipients]]\nname = "anonymous"\naddress = "anonymous@example.mn"\nlanguage = "en"\n'
+NAMED = '[[recipients]]\nname = "named"\naddress = "named@example.mn"\nlanguage = "en"\nname_officials = true\n'
+RECIPIENTS = (NAMED + '[[recipients]]\nname = "anonymous"\naddress = "anonymous@example.mn"\nlanguage = "en"\n'
               '[[recipients]]\nname = "anonymous-mn"\naddress = "mn@example.mn"\n')
 
 
@@ -222,8 +223,8 @@ def test_an_old_database_moves_its_names_into_the_officials_table(tmp_path, monk
     old_database(path)
     store = Store(path)
     assert store.schema_version == len(MIGRATIONS)
-    assert store.officials() == {"100234": ("Дорждэрэм", "Батбаяр"),
-                                 "roster:0123456789abcdef": ("Очирхуяг Равдан", "")}  # only a finding held it
+    assert store.officials() == {"100234": ("Дорждэрэм", "Батбаяр"),  # a roster name only a finding held:
+                                 "roster:0123456789abcdef": ("Очирхуяг Равдан", "")}
     assert {ob.subject: ob.official for ob in store.obligations()} == {
         "100234/2024": "100234", "roster:0123456789abcdef/2024": "roster:0123456789abcdef"}
     assert [f["official"] for f in store.findings()] == ["100234", "roster:0123456789abcdef"]
@@ -235,3 +236,27 @@ def test_an_old_database_moves_its_names_into_the_officials_table(tmp_path, monk
     assert '"first_name": "Батбаяр"'.encode() not in left_in_file
     assert "Дорждэрэм Батбаяр".encode() not in left_in_file
     assert "Очирхуяг Равдан".encode() in left_in_file  # in the officials table, whole
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+def test_a_digest_naming_officials_leaves_no_name_in_the_outbox_once_sent(tmp_path):
+    as_of = date(2026, 6, 15)
+    world = build_declarations_world(as_of, officials=600)
+    names = Names((official.last_name, official.first_name) for official in world.officials)
+    inbox = Inbox(refuse=1)
+    with DemoPortal(declarations_routes(world)) as portal, SmtpServer(inbox) as server:
+        config = tmp_path / "monitor.toml"
+        config.write_text(f'[monitor]\ndb = "{tmp_path / "m.db"}"\n[portals]\nxacxom = "{portal.url}"\n'
+                          '[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n'
+                          f'[digest]\nout_dir = "{tmp_path / "out"}"\n'
+                          f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+                          'from = "monitor@example.mn"\n' + NAMED, encoding="utf-8")
+        cli.main(["--config", str(config), "run", "--only", "declarations", "--as-of", as_of.isoformat()])
+        queued = list(rows(tmp_path / "m.db", skip=("officials", "snapshots")))
+        assert any(names.found_in(value) for table, value in queued if table == "outbox")  # refused: kept whole
+        assert cli.main(["--config", str(config), "send"]) == 0
+    [message] = inbox.messages
+    assert names.found_in(message.get_body(("plain",)).get_content())  # the recipient may see names
+    assert [name for _, value in rows(tmp_path / "m.db", skip=("officials", "snapshots"))
+            for name in names.found_in(value)] == []
