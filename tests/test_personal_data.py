@@ -223,7 +223,7 @@ def test_an_old_database_moves_its_names_into_the_officials_table(tmp_path, monk
     old_database(path)
     store = Store(path)
     assert store.schema_version == len(MIGRATIONS)
-    assert store.officials() == {"100234": ("Дорждэрэм", "Батбаяр"),  # a roster name only a finding held:
+    assert store.officials() == {"100234": ("Дорждэрэм", "Батбаяр"),  # a name only a finding held:
                                  "roster:0123456789abcdef": ("Очирхуяг Равдан", "")}
     assert {ob.subject: ob.official for ob in store.obligations()} == {
         "100234/2024": "100234", "roster:0123456789abcdef/2024": "roster:0123456789abcdef"}
