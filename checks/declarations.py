@@ -23,7 +23,8 @@ Configuration ([checks.declarations]):
   another organisation.
 
 What is stored: one record per official (`declarations.official`, key `aid_user_num`) with the
-names, current organisation, position and published `years`; one record per published year
+current organisation, position and published `years`, and the official's names apart, in the
+store's officials table (the only place that holds a name); one record per published year
 (`declarations.year`, key `{aid_user_num}/{year}`) whose first_seen is the day the monitor first
 saw that year (the API gives no publication date); and `declarations.walk` (key `complete`),
 whose last_seen is the date of the latest complete walk.
@@ -64,9 +65,11 @@ Decisions where the rules are silent:
 - Subject: `{aid_user_num}/Y`; a roster row without `aid_user_num` that matches nobody has the
   person part `roster:{h}`, h the first 16 hex digits of the SHA-256 of its folded organisation,
   last name and first name joined by U+001F: stable across runs and free of names.
-- Names are personal data: they never appear in subjects, agencies or data notes. Each obligation
-  carries the official's name in its `person` field, which the digest shows only to a recipient
-  whose configuration says `name_officials = true`; `check --json` and the exports leave it out.
+- Names are personal data: they never appear in records, subjects, agencies or data notes. They
+  are kept in the officials table only (the register's names on each walk, a roster-only row's
+  names when judged), keyed by the person part of the subject; each obligation names its official
+  by that key (`official`), and the digest joins the name only for a recipient whose
+  configuration says `name_officials = true`; `check --json` and the exports never carry it.
 """
 from __future__ import annotations
 
@@ -82,7 +85,7 @@ from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Evalu
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
-from monitor.store import Record
+from monitor.store import NAME_FIELDS, Record
 
 from .declarations_pages import LETTERS, parse_search
 
@@ -182,7 +185,9 @@ class DeclarationsCheck(Check):
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
         current = listed_on_last_walk(ctx.records(OFFICIAL), ctx.records(WALK).get(WALK_KEY))
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
-        matched, unmatched, ambiguous = _match_roster(roster, current)
+        matched, unmatched, ambiguous = _match_roster(roster, current, ctx.store.officials() if roster else {})
+        ctx.store.save_officials((entry.person, entry.last_name, entry.first_name)
+                                 for entry in unmatched if entry.last_name or entry.first_name)
         in_scope = {fold_name(name) for name in ctx.config["organizations"]}
         years = judged_years(ctx.config, ctx.as_of)
         year_first_seen = ctx.first_seen(YEAR, [f"/{year}" for year in years])  # dates only: 190k records
@@ -221,8 +226,7 @@ class DeclarationsCheck(Check):
                             agency=data["organization_name"],
                             agency_key=data["organization_id"] or data["organization_name"],
                             subject=f"{aid}/{year}", due=due, published=published, baseline=baseline,
-                            evidence_url=f"{ctx.portals['xacxom']}/api/public/xacxom/{aid}",
-                            person=f"{data['last_name']} {data['first_name']}")
+                            evidence_url=f"{ctx.portals['xacxom']}/api/public/xacxom/{aid}", official=aid)
 
     def _roster_only_due(self, ctx: EvaluateContext, agencies: dict[str, tuple[str, str]],
                          unmatched: list[RosterEntry], year: int, due: date) -> Iterator[Obligation]:
@@ -233,7 +237,7 @@ class DeclarationsCheck(Check):
                         if entry.aid_user_num else ctx.portals["xacxom"])
             yield ctx.judge(depends_on=(SEARCH,), rule=RULE, agency=agency, agency_key=agency_key,
                             subject=f"{entry.person}/{year}", due=due, published=None, evidence_url=evidence,
-                            person=f"{entry.last_name} {entry.first_name}")
+                            official=entry.person)
 
     def _ambiguous_due(self, ctx: EvaluateContext, ambiguous: list[tuple[RosterEntry, list[Record]]],
                        in_scope: set[str], year: int, due: date) -> Iterator[Obligation]:
@@ -302,19 +306,24 @@ def _merge(ctx: CollectContext, officials: dict[str, dict[str, Any]], official: 
 
 
 def _save(ctx: CollectContext, officials: dict[str, dict[str, Any]]) -> None:
-    """Years first: an official's stored years then always have their year records."""
+    """Years first: an official's stored years then always have their year records. Names go to
+    the officials table, never into a record."""
     ctx.save(YEAR, ((f"{aid}/{year}", {"aid_user_num": aid, "year": year})
                     for aid, official in officials.items() for year in official["years"]))
-    ctx.save(OFFICIAL, officials.items())
+    ctx.store.save_officials((aid, official["last_name"], official["first_name"])
+                             for aid, official in officials.items())
+    ctx.save(OFFICIAL, ((aid, {k: v for k, v in official.items() if k not in NAME_FIELDS})
+                        for aid, official in officials.items()))
 
 
-def _match_roster(roster: list[RosterEntry], current: dict[str, Record]) -> tuple[
-        dict[str, RosterEntry], list[RosterEntry], list[tuple[RosterEntry, list[Record]]]]:
-    """Roster rows matched to one current official (by id), matching none, and matching several."""
+def _match_roster(roster: list[RosterEntry], current: dict[str, Record], names: Mapping[str, tuple[str, str]]
+                  ) -> tuple[dict[str, RosterEntry], list[RosterEntry], list[tuple[RosterEntry, list[Record]]]]:
+    """Roster rows matched to one current official (by id), matching none, and matching several;
+    `names`: each official's (last name, first name) from the officials table."""
     by_names: dict[tuple[str, str, str], list[Record]] = {}
-    for record in current.values():
-        data = record.data
-        key = (fold_name(data["organization_name"]), fold_name(data["last_name"]), fold_name(data["first_name"]))
+    for aid, record in current.items():
+        last_name, first_name = names.get(aid, ("", ""))
+        key = (fold_name(record.data["organization_name"]), fold_name(last_name), fold_name(first_name))
         by_names.setdefault(key, []).append(record)
     matched: dict[str, RosterEntry] = {}
     unmatched: dict[str, RosterEntry] = {}

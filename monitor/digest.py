@@ -77,8 +77,8 @@ def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any
     """Everything the templates show for one reader."""
     findings = [f for f in store.findings(open_only=True)
                 if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
-    if not view.name_officials:
-        findings = [{**f, "person": None} for f in findings]
+    names = store.official_names() if view.name_officials else {}  # personal data: joined here, stored nowhere else
+    findings = [{**f, "person": names.get(f["official"])} for f in findings]
     figures = figures_from_counts(row for row in store.obligation_counts()
                                   if view.follows_check(_check_of(row[0])) and view.follows_agency(row[1], row[2]))
     newly = [f for f in findings if _is_new(f, view.since)]

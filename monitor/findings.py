@@ -56,7 +56,7 @@ def _from_obligation(ob: Obligation) -> dict[str, Any]:
     return {"agency": ob.agency, "status": ob.status, "due": ob.due.isoformat(),
             "published": ob.published.isoformat() if ob.published else None,
             "days_late": ob.days_late, "days_overdue": ob.days_overdue, "evidence_url": ob.evidence_url,
-            "person": ob.person}
+            "official": ob.official}
 
 
 def finding_json(row: dict[str, Any]) -> dict[str, Any]:

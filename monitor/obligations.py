@@ -25,7 +25,7 @@ class Obligation:
     days_late: int | None = None
     days_overdue: int | None = None
     evidence_url: str | None = None
-    person: str | None = None  # personal data: shown only to recipients allowed to see names
+    official: str | None = None  # the official concerned, by key: their name is kept in the officials table only
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -44,7 +44,7 @@ def judge(
     readable: bool = True,
     baseline: bool = False,
     evidence_url: str | None = None,
-    person: str | None = None,
+    official: str | None = None,
 ) -> Obligation:
     """Status of one obligation as of `as_of`.
 
@@ -54,7 +54,7 @@ def judge(
     if published is not None and published > as_of:
         published = None
     common = dict(rule=rule, agency=agency, agency_key=str(agency_key), subject=str(subject),
-                  due=due, evidence_url=evidence_url, person=person)
+                  due=due, evidence_url=evidence_url, official=official)
     if not readable:
         return Obligation(status="unknown", published=published, **common)
     if baseline:

@@ -5,8 +5,11 @@
 - records: what the portals showed, one row per item, with the run dates it was first and last seen
 - obligations: the latest judgement of every obligation of each check
 - findings: every late or missing obligation ever raised, with its new/ongoing/resolved state
+- officials: the names of the officials the declarations check reads, the only table that holds a
+  name; obligations and findings name an official by the key of this table (`official`)
 - notes: data notes (an unknown status code, an unreadable month) per run
-- outbox: every digest for every recipient and period, queued until sent, sent exactly once
+- outbox: every digest for every recipient and period, queued until sent, sent exactly once; a
+  sent digest keeps its subject, not its bodies
 - http_cache: the ETag / Last-Modified a portal gave for a URL, for conditional requests
 """
 from __future__ import annotations
@@ -89,12 +92,48 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db["outbox"].add_column("findings_csv", str)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+OFFICIAL_RECORDS = "declarations.official"  # the register's officials, as the declarations check stores them
+NAME_FIELDS = ("last_name", "first_name")
+
+
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    """Officials' names in one table: moved out of the register's records, findings and obligations.
+
+    Obligations and findings name the official by key (`official`: the person part of the subject,
+    `{official}/Y`); a name only a finding held (a roster row) is kept whole as the last name.
+    Deleted content is overwritten (secure_delete, off by default in some SQLite builds), so the old
+    names do not linger in the file's free space.
+    """
+    secure_delete = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    db["officials"].create({"official": str, "last_name": str, "first_name": str}, pk="official")
+    names: dict[str, tuple[str, str]] = {}
+    records = []
+    for key, text in db.execute("select key, data from records where kind = ?", [OFFICIAL_RECORDS]).fetchall():
+        data = json.loads(text)
+        names[key] = (data.pop("last_name", None) or "", data.pop("first_name", None) or "")
+        records.append((json.dumps(data, ensure_ascii=False, sort_keys=True), OFFICIAL_RECORDS, key))
+    db.conn.executemany("update records set data = ? where kind = ? and key = ?", records)
+    for table in ("obligations", "findings"):
+        db[table].add_column("official", str)
+        rows = db.execute(f"select rowid, subject, person from {table} where person is not null").fetchall()
+        for rowid, subject, person in rows:
+            official = subject.rsplit("/", 1)[0]
+            names.setdefault(official, (person, ""))
+            db.execute(f"update {table} set official = ? where rowid = ?", [official, rowid])
+        db.execute(f"alter table {table} drop column person")
+    db.conn.executemany("insert into officials (official, last_name, first_name) values (?, ?, ?)",
+                        [(official, *parts) for official, parts in names.items()])
+    db.execute(f"PRAGMA secure_delete = {secure_delete}")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4,
+                                                             _migrate_5]
 
 
 FINDING_COLUMNS = ("rule", "agency_key", "subject", "check_name", "agency", "status", "due", "published",
                    "days_late", "days_overdue", "evidence_url", "state", "rechecked", "judged_on",
-                   "previous_status", "previous_judged_on", "first_raised_on", "is_open", "resolved_on", "person")
+                   "previous_status", "previous_judged_on", "first_raised_on", "is_open", "resolved_on", "official")
 
 
 def _iso(day: date | None) -> str | None:
@@ -297,13 +336,13 @@ class Store:
     def replace_obligations(self, check_name: str, as_of: date, obligations: Iterable[Obligation]) -> None:
         day = as_of.isoformat()
         rows = [(check_name, ob.rule, ob.agency_key, ob.subject, ob.agency, _iso(ob.due), ob.status,
-                 _iso(ob.published), ob.days_late, ob.days_overdue, ob.evidence_url, ob.person, day)
+                 _iso(ob.published), ob.days_late, ob.days_overdue, ob.evidence_url, ob.official, day)
                 for ob in obligations]
         with self.db.conn:
             self.db.conn.execute("delete from obligations where check_name = ?", [check_name])
             self.db.conn.executemany(
                 """insert or replace into obligations (check_name, rule, agency_key, subject, agency, due, status,
-                   published, days_late, days_overdue, evidence_url, person, as_of)
+                   published, days_late, days_overdue, evidence_url, official, as_of)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
 
     def obligations(self, check_name: str | None = None) -> list[Obligation]:
@@ -314,7 +353,7 @@ class Store:
                            due=date.fromisoformat(r["due"]), status=r["status"],
                            published=date.fromisoformat(r["published"]) if r["published"] else None,
                            days_late=r["days_late"], days_overdue=r["days_overdue"],
-                           evidence_url=r["evidence_url"], person=r["person"]) for r in rows]
+                           evidence_url=r["evidence_url"], official=r["official"]) for r in rows]
 
     def obligation_counts(self) -> list[tuple[str, str, str, str, int]]:
         """(rule, agency_key, agency, status, count) rows: what figures need, counted by SQLite."""
@@ -343,6 +382,25 @@ class Store:
                 f"insert or replace into findings ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
                 ([row.get(column) for column in columns] for row in rows))
 
+    # officials' names: personal data, kept here and nowhere else
+
+    def save_officials(self, names: Iterable[tuple[str, str, str]]) -> None:
+        """Keep (official, last name, first name) rows; a later name replaces an earlier one."""
+        with self.db.conn:
+            self.db.conn.executemany(
+                """insert into officials (official, last_name, first_name) values (?, ?, ?)
+                   on conflict (official) do update set last_name = excluded.last_name,
+                     first_name = excluded.first_name""", names)
+
+    def officials(self) -> dict[str, tuple[str, str]]:
+        """Each official's (last name, first name), by key."""
+        return {official: (last, first) for official, last, first
+                in self.db.execute("select official, last_name, first_name from officials")}
+
+    def official_names(self) -> dict[str, str]:
+        """Each official's name as a reader sees it ("last first"), by key."""
+        return {official: " ".join(part for part in parts if part) for official, parts in self.officials().items()}
+
     # the outbox
 
     def enqueue(self, row: dict[str, Any]) -> bool:
@@ -360,9 +418,11 @@ class Store:
         return list(self.db.query("select * from outbox where status = 'queued' order by id"))
 
     def mark_sent(self, outbox_id: int) -> None:
+        """A digest sent is the recipient's now: its bodies, which may name officials, are erased."""
         with self.db.conn:
             self.db.execute("update outbox set status = 'sent', sent_at = ?, attempts = attempts + 1, "
-                            "last_error = null where id = ?", [_now(), outbox_id])
+                            "last_error = null, body_text = null, body_html = null where id = ?",
+                            [_now(), outbox_id])
 
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.db.conn:

@@ -292,7 +292,7 @@ def test_a_roster_official_without_a_record_is_pending_until_due(tmp_path):
     assert list(statuses(monitor).values()) == ["pending"]
 
 
-def test_the_roster_subject_is_stable_and_names_travel_only_in_the_person_field(tmp_path):
+def test_the_roster_subject_is_stable_and_names_are_kept_only_in_the_officials_table(tmp_path):
     roster = write_roster(tmp_path, roster_csv(["organization", "last_name", "first_name"],
                                                [MINERALS, "Очир", "Равдан"]))
     monitor = Monitor(tmp_path, years=[2025], roster=roster)
@@ -300,7 +300,9 @@ def test_the_roster_subject_is_stable_and_names_travel_only_in_the_person_field(
     first = set(monitor.obligations())
     monitor.check("2026-05-11", Register(person(1, "Бат", "Дорж", TAX, [2024])))
     assert set(monitor.obligations()) == first
-    people = {ob.subject: ob.person for ob in monitor.store().obligations("declarations")}
+    store = monitor.store()
+    names = store.official_names()
+    people = {ob.subject: names[ob.official] for ob in store.obligations("declarations")}
     assert sorted(people.values()) == ["Дорж Бат", "Очир Равдан"]
     assert not any(name in subject for subject in people for name in ("Бат", "Равдан", "Дорж", "Очир"))
 

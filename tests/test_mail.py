@@ -141,7 +141,9 @@ def test_officials_are_named_only_to_a_recipient_allowed_to_see_names(tmp_path):
     with DemoPortal(declarations_routes(world)) as portal, SmtpServer(inbox) as server:
         config = write_config(tmp_path, portal.url, server.port, recipients)
         assert monitor("--config", config, "run", "--only", "declarations", "--as-of", as_of.isoformat()) == 0
-    people = {row["person"] for row in Store(tmp_path / "m.db").findings("declarations")}
+    store = Store(tmp_path / "m.db")
+    names = store.official_names()
+    people = {names.get(row["official"]) for row in store.findings("declarations")}
     assert people and None not in people
     by_address = {m["To"]: parts(m) for m in inbox.messages}
     for part in by_address["n@example.mn"].values():

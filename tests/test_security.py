@@ -37,12 +37,14 @@ def finding_row(text: str, index: int) -> dict:
             "days_late": None, "days_overdue": 59, "evidence_url": "https://www.tender.gov.mn/mn/result/?year=2026",
             "state": "new", "rechecked": 1, "judged_on": AS_OF.isoformat(), "previous_status": None,
             "previous_judged_on": None, "first_raised_on": AS_OF.isoformat(), "is_open": 1,
-            "resolved_on": None, "person": text}
+            "resolved_on": None, "official": str(index)}
 
 
 def test_portal_text_is_escaped_in_the_html_digest(tmp_path):
     store = Store(tmp_path / "m.db")
-    store.save_findings([finding_row(text, i) for i, text in enumerate([*PAYLOADS, TEMPLATE_SYNTAX])])
+    texts = [*PAYLOADS, TEMPLATE_SYNTAX]
+    store.save_findings([finding_row(text, i) for i, text in enumerate(texts)])
+    store.save_officials((str(i), text, "") for i, text in enumerate(texts))  # names, too, come from a portal
     html = render_digest(digest_context(store, AS_OF, DigestView(language="en", name_officials=True)), "html")
     for text in PAYLOADS:
         assert text not in html
