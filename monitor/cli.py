@@ -5,7 +5,6 @@ Exit 0 ok, 3 a source failed, 2 bad usage or configuration, 1 anything else.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
@@ -19,7 +18,7 @@ from .calendar import today_in_ulaanbaatar
 from .config import LANGUAGES, Config, load_config
 from .digest import DigestView, digest_context, render_digest, write_digests
 from .errors import ConfigError, MonitorError
-from .findings import finding_json
+from .findings import finding_json, write_findings_csv
 from .mailer import send_queued
 from .outbox import queue_digests, unsubscribe_address
 from .registry import available_checks
@@ -67,7 +66,7 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     digest.add_argument("--language", choices=LANGUAGES, default="mn", help="without --recipient (default mn)")
     digest.add_argument("--format", choices=["html", "text"], default="text")
     digest.add_argument("--out", metavar="FILE", help="write here instead of standard output")
-    digest.add_argument("--as-of", type=_as_of, help="the digest's date (default today)")
+    digest.add_argument("--as-of", type=_as_of, help="the digest's date (default: the latest run's)")
 
     findings = commands.add_parser("findings", parents=[common], help="the open findings")
     output = findings.add_mutually_exclusive_group()
@@ -134,7 +133,7 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
         _print_summary(result, out)
         _report_error(result)
     out_dir = Path(config.digest_dir) if config.digest_dir else Path(db_path).parent / "digests"
-    for path in write_digests(store, as_of, out_dir, config.languages):
+    for path in write_digests(store, as_of, out_dir, config.languages, config.methodology_url):
         print(f"digest written: {path}", file=out)
     if not args.no_send:
         queued = queue_digests(store, config, as_of)
@@ -160,7 +159,7 @@ def _deliver(config: Config, store: Store, out: TextIO) -> bool:
 
 
 def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO) -> int:
-    as_of = args.as_of or today_in_ulaanbaatar()
+    as_of = args.as_of or store.latest_run_date() or today_in_ulaanbaatar()  # the date of the data shown
     if args.recipient:
         recipient = next((r for r in config.recipients if r.name == args.recipient), None)
         if recipient is None:
@@ -168,7 +167,7 @@ def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO)
         view = DigestView.for_recipient(recipient, store.last_digest_date(recipient.name, as_of))
     else:
         view = DigestView(language=args.language)
-    text = render_digest(digest_context(store, as_of, view), args.format)
+    text = render_digest(digest_context(store, as_of, view, methodology_url=config.methodology_url), args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
@@ -218,10 +217,6 @@ def _table(header: list[str], rows: list[list[str]], out: TextIO) -> None:
         print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
 
 
-FINDING_COLUMNS = ["rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
-                   "days_overdue", "state", "rechecked", "first_raised_on", "judged_on", "is_open", "evidence_url"]
-
-
 def _findings(args: argparse.Namespace, store: Store, out: TextIO) -> int:
     rows = store.findings(open_only=not args.all)
     if args.json:
@@ -229,9 +224,7 @@ def _findings(args: argparse.Namespace, store: Store, out: TextIO) -> int:
                     "open": bool(r["is_open"])} for r in rows], out, ensure_ascii=False, indent=2)
         out.write("\n")
     elif args.csv:
-        writer = csv.DictWriter(out, FINDING_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_findings_csv(rows, out)
     else:
         _table(["STATUS", "DUE", "RULE", "AGENCY", "SUBJECT"],
                [[r["status"], r["due"], r["rule"], r["agency"], r["subject"]] for r in rows], out)

@@ -6,8 +6,9 @@ row keeps `previous_status` (as judged on that earlier day) next to today's `sta
 """
 from __future__ import annotations
 
+import csv
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, TextIO
 
 from .obligations import FINDING_STATUSES, Obligation
 
@@ -66,3 +67,14 @@ def finding_json(row: dict[str, Any]) -> dict[str, Any]:
             "published": row["published"], "days_late": row["days_late"],
             "days_overdue": row["days_overdue"], "state": row["state"],
             "rechecked": bool(row["rechecked"]), "evidence": {"url": row["evidence_url"]}}
+
+
+CSV_COLUMNS = ["rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
+               "days_overdue", "state", "rechecked", "first_raised_on", "judged_on", "is_open", "evidence_url"]
+
+
+def write_findings_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Stored findings as CSV, for a spreadsheet: `monitor findings --csv` and the file beside a digest."""
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
