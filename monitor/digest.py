@@ -253,9 +253,9 @@ def digest_subject(context: dict[str, Any]) -> str:
     When sources could not be read it says so, so the subject never reads as good news alone."""
     lang = context["lang"]
     subject = (f"{translate('title', lang)} {context['as_of']}: "
-               f"{context['figures']['agencies_behind']} {translate('agencies_behind', lang).lower()}")
+               f"{translate_count('n_agencies_behind', context['figures']['agencies_behind'], lang)}")
     if context["failed_sources"]:
-        subject += f" ({translate('subject_failed', lang).format(n=len(context['failed_sources']))})"
+        subject += f" ({translate_count('subject_failed', len(context['failed_sources']), lang)})"
     return subject
 
 

@@ -29,21 +29,25 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "the complete list is in the file {file} beside this digest"},
     "more_agencies": {"mn": "бусад байгууллага", "en": "more agencies"},
     "scorecard_note": {
-        "mn": "{behind} байгууллага хоцорсон. Нийтлээгүй үүргийн тоогоор, дараа нь хугацаандаа нийтэлсэн хувиар "
-              "(бага нь эхэндээ) эрэмбэлэв.",
-        "en": "{behind} agencies behind. Ranked by obligations missing, then by on-time rate (lowest first).",
+        "mn": "{behind}. Нийтлээгүй үүргийн тоогоор, дараа нь хугацаандаа нийтэлсэн хувиар (бага нь эхэндээ) эрэмбэлэв.",
+        "en": "{behind}. Ranked by obligations missing, then by on-time rate (lowest first).",
     },
+    "n_agencies_behind": {"mn": "{n} байгууллага хоцорсон", "en": "{n} agencies behind",
+                          "en_one": "{n} agency behind"},
     "agency_total": {"mn": "нийтлээгүй", "en": "missing"},
     "judged_share": {"mn": "Үнэлсэн: хамрах хүрээний {in_scope} үүргээс {judged} ({pct}%)",
                      "en": "Judged: {judged} of {in_scope} obligations in scope ({pct}%)"},
     "judged_none": {"mn": "Үнэлж чадсан үүрэг алга", "en": "No obligation could be judged"},
-    "subject_failed": {"mn": "{n} эх сурвалжийг уншиж чадсангүй", "en": "{n} sources could not be read"},
+    "subject_failed": {"mn": "{n} эх сурвалжийг уншиж чадсангүй", "en": "{n} sources could not be read",
+                       "en_one": "{n} source could not be read"},
     "banner_title": {"mn": "Зарим эх сурвалжийг уншиж чадсангүй", "en": "Some sources could not be read"},
     "banner_sources": {"mn": "Уншиж чадаагүй: {names}.", "en": "Could not be read: {names}."},
+    "n_unchecked": {"mn": "{n} үүргийг шалгаж чадсангүй", "en": "{n} obligations could not be checked",
+                    "en_one": "{n} obligation could not be checked"},
     "banner_meaning": {
-        "mn": "{unknown} үүргийг шалгаж чадсангүй, эдгээр эх сурвалжид гарах ёстой бусад үүргийг огт тоолоогүй: "
+        "mn": "{unchecked}, эдгээр эх сурвалжид гарах ёстой бусад үүргийг огт тоолоогүй: "
               "чимээгүй байдал нь биелэлт биш. Доорх тоонууд зөвхөн уншиж чадсан зүйлийг харуулна.",
-        "en": "{unknown} obligations could not be checked, and obligations these sources would have shown are "
+        "en": "{unchecked}, and obligations these sources would have shown are "
               "not counted at all: silence is not compliance. The figures below count only what could be read.",
     },
     "no_evidence_page": {"mn": "тусдаа хуудасгүй", "en": "no page of its own"},
