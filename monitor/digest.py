@@ -244,6 +244,7 @@ def render_digest(context: dict[str, Any], fmt: str) -> str:
         count=lambda key, n: translate_count(key, n, lang),
         basis=lambda rule: rule_basis(rule, lang),
         source_name=lambda source: source_name(source, lang),
+        failed_names=", ".join(source_name(source, lang) for source in context["failed_sources"]),
         rule_url=lambda rule: rule_url(context["methodology_url"], rule),
         **context)
 
