@@ -141,6 +141,7 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
         "full_list": ("full_list_beside", csv_beside) if csv_beside else ("full_list_attached", ATTACHED_CSV),
         "scorecard": scorecard[:SCORECARD_AGENCIES],
         "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),
+        "scorecard_more_behind": sum(1 for row in scorecard[SCORECARD_AGENCIES:] if row.missing),
         "sources": sources,
         "coverage": coverage,
         "commitments": _commitments(figures, view),

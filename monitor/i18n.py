@@ -28,6 +28,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "full_list_beside": {"mn": "бүрэн жагсаалт энэ тоймын хажууд буй {file} файлд байна",
                          "en": "the complete list is in the file {file} beside this digest"},
     "more_agencies": {"mn": "бусад байгууллага", "en": "more agencies"},
+    "of_them_behind": {"mn": "үүнээс {n} нь хоцорсон", "en": "{n} of them behind"},
     "scorecard_note": {
         "mn": "{behind}. Нийтлээгүй үүргийн тоогоор, дараа нь хугацаандаа нийтэлсэн хувиар (бага нь эхэндээ) эрэмбэлэв.",
         "en": "{behind}. Ranked by obligations missing, then by on-time rate (lowest first).",

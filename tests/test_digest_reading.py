@@ -127,6 +127,16 @@ def test_one_agency_is_one_scorecard_entry_and_the_headline_counts_the_same(tmp_
     assert visible_text(render(store, "en", "html")).count(f"{ministry} · 4 missing") == 1
 
 
+def test_the_agencies_past_the_scorecard_are_counted_with_those_behind(tmp_path):
+    obligations = [overdue("tender.result_published", f"Агентлаг {i:02}", f"a{i}", f"S/{i}", 3) for i in range(25)]
+    obligations += [met("tender.result_published", f"Гүйцэтгэгч {i}", f"ok{i}", f"O/{i}") for i in range(3)]
+    store = store_with(tmp_path, obligations)
+    context = digest_context(store, AS_OF, DigestView(language="en"))
+    shown_behind = sum(1 for row in context["scorecard"] if row.missing)
+    assert shown_behind + context["scorecard_more_behind"] == context["figures"]["agencies_behind"] == 25
+    assert "… 8 more agencies (5 of them behind)" in render(store, "en", "text")
+
+
 def test_the_mongolian_digest_names_sources_and_bases_in_mongolian(tmp_path):
     store = store_with(tmp_path, [overdue("budget.mof_consolidated", "Сангийн яам", "mof", "2026-09", 40),
                                   overdue("tender.contract_published", "Яам", "y", "Y/1", 9)])
