@@ -90,7 +90,7 @@ class ScorecardRow:
         return None if due < MIN_DUE_TO_RATE else sum(r.counts["met"] for r in self.rules) / due
 
     def rank(self) -> tuple:
-        """rules.md section 5: most open missing findings first, then the lowest on-time rate
+        """The methodology's ranking: most open missing findings first, then the lowest on-time rate
         (an agency too small to rate after those rated), then by name for a stable order."""
         rate = self.on_time_rate
         return (-self.missing, rate is None, rate or 0.0, self.agency)
