@@ -67,7 +67,7 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     digest.add_argument("--language", choices=LANGUAGES, default="mn", help="without --recipient (default mn)")
     digest.add_argument("--format", choices=["html", "text"], default="text")
     digest.add_argument("--out", metavar="FILE", help="write here instead of standard output")
-    digest.add_argument("--as-of", type=_as_of, help="the digest's date (default today)")
+    digest.add_argument("--as-of", type=_as_of, help="the digest's date (default: the latest run's)")
 
     findings = commands.add_parser("findings", parents=[common], help="the open findings")
     output = findings.add_mutually_exclusive_group()
@@ -143,7 +143,7 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
         _print_summary(result, out)
         _report_error(result)
     out_dir = Path(config.digest_dir) if config.digest_dir else Path(db_path).parent / "digests"
-    for path in write_digests(store, as_of, out_dir, config.languages):
+    for path in write_digests(store, as_of, out_dir, config.languages, config.methodology_url):
         print(f"digest written: {path}", file=out)
     if not args.no_send:
         queued = queue_digests(store, config, as_of)
@@ -169,7 +169,7 @@ def _deliver(config: Config, store: Store, out: TextIO) -> bool:
 
 
 def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO) -> int:
-    as_of = args.as_of or today_in_ulaanbaatar()
+    as_of = args.as_of or store.latest_run_date() or today_in_ulaanbaatar()  # the date of the data shown
     if args.recipient:
         recipient = next((r for r in config.recipients if r.name == args.recipient), None)
         if recipient is None:
@@ -177,7 +177,7 @@ def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO)
         view = DigestView.for_recipient(recipient, store.last_digest_date(recipient.name, as_of))
     else:
         view = DigestView(language=args.language)
-    text = render_digest(digest_context(store, as_of, view), args.format)
+    text = render_digest(digest_context(store, as_of, view, methodology_url=config.methodology_url), args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:

@@ -35,13 +35,27 @@ COMMITMENTS = (
                ("legal.act_published", "legal.effective_before_published", "legal.draft_comment_period")),
 )
 
-RULE_BASIS = {
-    "tender.result_published": "OGP 3.3.1.8; tender.gov.mn results",
-    "tender.contract_published": "OGP 3.3.1.8; contracts above 80,000,000 MNT",
-    "budget.monthly_report": "Glass Account Law (2014), Government Resolution 384 (2014); OGP 3.3.1.3",
-    "budget.mof_consolidated": "Glass Account Law (2014); OGP 3.3.1.3; PEFA PI-28",
-    "declarations.published": "OGP 3.3.3.4; xacxom.iaac.mn",
-    "legal.act_published": "OGP 3.3.3.6; legalinfo.mn",
-    "legal.effective_before_published": "OGP 3.3.3.6; legalinfo.mn",
-    "legal.draft_comment_period": "OGP 3.3.3.6; d.parliament.mn",
+# Each rule's basis as a reader sees it, in both languages, keyed by rule id: one table, to move
+# as a block when rule metadata moves onto the check classes. ЗТНТ is OGP (Засгийн газрын
+# нээлттэй түншлэл); portal names (tender.gov.mn) stay as written, they are addresses.
+RULE_BASIS: dict[str, dict[str, str]] = {
+    "tender.result_published": {"mn": "ЗТНТ 3.3.1.8; tender.gov.mn дахь тендерийн үр дүн",
+                                "en": "OGP 3.3.1.8; tender.gov.mn results"},
+    "tender.contract_published": {"mn": "ЗТНТ 3.3.1.8; 80,000,000 төгрөгөөс дээш гэрээ",
+                                  "en": "OGP 3.3.1.8; contracts above 80,000,000 MNT"},
+    "budget.monthly_report": {"mn": "Шилэн дансны тухай хууль (2014), Засгийн газрын 2014 оны 384 дүгээр тогтоол; "
+                                    "ЗТНТ 3.3.1.3",
+                              "en": "Glass Account Law (2014), Government Resolution 384 (2014); OGP 3.3.1.3"},
+    "budget.mof_consolidated": {"mn": "Шилэн дансны тухай хууль (2014); ЗТНТ 3.3.1.3; "
+                                      "Төрийн санхүүгийн удирдлагын үнэлгээний 28 дугаар үзүүлэлт",
+                                "en": "Glass Account Law (2014); OGP 3.3.1.3; PEFA PI-28"},
+    "declarations.published": {"mn": "ЗТНТ 3.3.3.4; xacxom.iaac.mn", "en": "OGP 3.3.3.4; xacxom.iaac.mn"},
+    "legal.act_published": {"mn": "ЗТНТ 3.3.3.6; legalinfo.mn", "en": "OGP 3.3.3.6; legalinfo.mn"},
+    "legal.effective_before_published": {"mn": "ЗТНТ 3.3.3.6; legalinfo.mn", "en": "OGP 3.3.3.6; legalinfo.mn"},
+    "legal.draft_comment_period": {"mn": "ЗТНТ 3.3.3.6; d.parliament.mn", "en": "OGP 3.3.3.6; d.parliament.mn"},
 }
+
+
+def rule_basis(rule: str, lang: str) -> str:
+    """A rule's basis in `lang`; the rule id when it has none yet (a new check)."""
+    return RULE_BASIS.get(rule, {}).get(lang, rule)

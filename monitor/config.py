@@ -18,7 +18,10 @@ from .fetcher import FetchSettings
 DEFAULT_PATH = "monitor.toml"
 
 MONITOR_DEFAULTS: dict[str, Any] = {"db": "state/monitor.db", "days_off": []}
-DIGEST_DEFAULTS: dict[str, Any] = {"out_dir": "", "languages": ["mn", "en"], "unsubscribe": ""}
+# Where a digest's reader opens the definition of each rule: docs/rules.md, one `## rule.id` heading per rule.
+METHODOLOGY_URL = "https://github.com/mongolia-disclosure-monitor/monitor/blob/main/docs/rules.md"
+DIGEST_DEFAULTS: dict[str, Any] = {"out_dir": "", "languages": ["mn", "en"], "unsubscribe": "",
+                                   "methodology_url": METHODOLOGY_URL}
 SMTP_DEFAULTS: dict[str, Any] = {"host": "", "port": 587, "security": "starttls", "user": "",
                                  "password_env": "SMTP_PASSWORD", "from": "", "reply_to": "", "timeout": 30.0}
 RECIPIENT_DEFAULTS: dict[str, Any] = {"name": "", "address": "", "language": "mn", "checks": [], "agencies": [],
@@ -70,6 +73,7 @@ class Config:
     digest_dir: str
     languages: tuple[str, ...]
     unsubscribe: str = ""
+    methodology_url: str = METHODOLOGY_URL
     smtp: SmtpSettings = SmtpSettings()
     recipients: tuple[Recipient, ...] = ()
     source: str = field(default="(defaults)")
@@ -113,6 +117,8 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         raise ConfigError("fetch.concurrency: must be at least 1")
     for lang in digest["languages"]:
         _one_of("digest.languages", lang, LANGUAGES)
+    if not digest["methodology_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"digest.methodology_url: expected an http(s) URL, got {digest['methodology_url']!r}")
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
     smtp["sender"] = smtp.pop("from")
@@ -135,6 +141,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         digest_dir=digest["out_dir"],
         languages=tuple(digest["languages"]),
         unsubscribe=digest["unsubscribe"],
+        methodology_url=digest["methodology_url"],
         smtp=SmtpSettings(**smtp),
         recipients=_recipients(raw.get("recipients", []), checks),
         source=source,

@@ -15,17 +15,29 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .commitments import COMMITMENTS, RULE_BASIS
-from .config import Recipient
-from .i18n import translate
+from .commitments import COMMITMENTS, rule_basis
+from .config import METHODOLOGY_URL, Recipient
+from .export import findings_csv
+from .i18n import source_name, translate, translate_count
 from .mongolian import normalize_text
-from .obligations import AgencyFigures, figures_from_counts, ogp_level
+from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .store import Store
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "report_templates"
 FORMATS = {"html": "html", "text": "txt"}
 SCORECARD_AGENCIES = 20
-LIST_SHOWN = 15  # findings shown per list: a phone-sized digest; `monitor findings --csv` has them all
+LIST_SHOWN = 15  # findings shown per list: a phone-sized digest; the CSV of all open findings has them all
+# The complete list of open findings travels beside the digest, and the digest says where, in one
+# translated phrase: an email carries it as an attachment of this name (the mailer attaches it),
+# and `monitor run` writes it beside the digest files as findings-{date}.csv (write_digests).
+ATTACHED_CSV = "findings.csv"
+
+# A finding whose item has no page of its own links the list it was read from, as a page a reader
+# can open. legal.draft_comment_period: the drafts are read from `POST {parliament}/tusul/tusulList`,
+# an API that answers only a POST, so a link to it opens nothing; the same two lists ("drafts in
+# preparation", "drafts submitted") are the public site d.parliament.mn, which the configured API
+# base (portals.parliament) does not name, so the site is fixed here.
+LIST_PAGES: dict[str, str] = {"legal.draft_comment_period": "https://d.parliament.mn/"}
 
 
 @dataclass(frozen=True)
@@ -60,25 +72,42 @@ class DigestView:
 
 @dataclass
 class ScorecardRow:
-    """One agency's figures per rule, ranked by open missing findings, then by on-time rate."""
+    """One agency, once, with its figures per rule beneath it.
+
+    An agency is its name as shown (normalised): each check keys agencies its own way (a budget
+    entity id, a tender agency, a law's issuing body), so one agency has several keys, and
+    grouping by key would list it once per check.
+    """
 
     agency: str
-    agency_key: str
-    missing: int
+    missing: int = 0
     rules: list[AgencyFigures] = field(default_factory=list)
 
     @property
-    def worst_rate(self) -> float:
-        rates = [r.on_time_rate for r in self.rules if r.on_time_rate is not None]
-        return min(rates) if rates else 1.0
+    def on_time_rate(self) -> float | None:
+        """met / due over all its rules; None under MIN_DUE_TO_RATE due, as for one rule."""
+        due = sum(r.due for r in self.rules)
+        return None if due < MIN_DUE_TO_RATE else sum(r.counts["met"] for r in self.rules) / due
+
+    def rank(self) -> tuple:
+        """The methodology's ranking: most open missing findings first, then the lowest on-time rate
+        (an agency too small to rate after those rated), then by name for a stable order."""
+        rate = self.on_time_rate
+        return (-self.missing, rate is None, rate or 0.0, self.agency)
 
 
-def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any]:
-    """Everything the templates show for one reader."""
+def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_url: str = METHODOLOGY_URL,
+                   csv_beside: str | None = None) -> dict[str, Any]:
+    """Everything the templates show for one reader.
+
+    `csv_beside`: the name of the CSV of all open findings written beside a digest file; None for
+    a digest sent by email, which carries that CSV attached as ATTACHED_CSV.
+    """
     findings = [f for f in store.findings(open_only=True)
                 if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
     names = store.official_names() if view.name_officials else {}  # personal data: joined here, stored nowhere else
-    findings = [{**f, "person": names.get(f["official"])} for f in findings]
+    findings = [{**f, "person": names.get(f["official"]),
+                 "list_page": None if f["evidence_url"] else LIST_PAGES.get(f["rule"])} for f in findings]
     figures = figures_from_counts(row for row in store.obligation_counts()
                                   if view.follows_check(_check_of(row[0])) and view.follows_agency(row[1], row[2]))
     newly = [f for f in findings if _is_new(f, view.since)]
@@ -87,30 +116,51 @@ def digest_context(store: Store, as_of: date, view: DigestView) -> dict[str, Any
                    key=lambda f: (f["due"], f["agency"], f["subject"]))
     caught_up = [f for f in findings if _is_caught_up(f, view.since)]
     scorecard = _scorecard(figures, findings)
+    coverage = _coverage(figures)
+    sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
     return {
         "as_of": as_of.isoformat(),
         "since": view.since.isoformat() if view.since else None,
         "lang": view.language,
         "figures": {
-            "agencies_behind": len({f["agency_key"] for f in findings if f["status"] == "missing"}),
+            "agencies_behind": sum(1 for row in scorecard if row.missing),
             "obligations_missing": sum(1 for f in findings if f["status"] == "missing"),
             "newly_behind": len(newly),
             "caught_up": len(caught_up),
         },
-        "newly_behind": sorted(newly, key=lambda f: (f["first_raised_on"], f["due"]), reverse=True)[:LIST_SHOWN],
+        "judged": sum(c["judged"] for c in coverage),
+        "in_scope": sum(c["in_scope"] for c in coverage),
+        "unknown": sum(row.counts["unknown"] for row in figures),
+        "failed_sources": [s["source"] for s in sources if not s["last_ok"]],
+        "newly_behind": sorted(newly, key=_most_overdue_first)[:LIST_SHOWN],
         "newly_behind_more": max(0, len(newly) - LIST_SHOWN),
         "still_behind": still[:LIST_SHOWN],
         "still_behind_more": max(0, len(still) - LIST_SHOWN),
         "caught_up": caught_up[:LIST_SHOWN],
         "caught_up_more": max(0, len(caught_up) - LIST_SHOWN),
+        "full_list": ("full_list_beside", csv_beside) if csv_beside else ("full_list_attached", ATTACHED_CSV),
         "scorecard": scorecard[:SCORECARD_AGENCIES],
         "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),
-        "sources": [s for s in store.source_history() if view.follows_check(s["check_name"])],
-        "coverage": _coverage(figures),
+        "scorecard_more_behind": sum(1 for row in scorecard[SCORECARD_AGENCIES:] if row.missing),
+        "sources": sources,
+        "coverage": coverage,
         "commitments": _commitments(figures, view),
-        "basis": RULE_BASIS,
+        "methodology_url": methodology_url,
         "unsubscribe": None,
     }
+
+
+def _most_overdue_first(finding: dict[str, Any]) -> tuple:
+    """Missing items by days overdue, most first; then those published late, by days late."""
+    if finding["status"] == "missing":
+        return (0, -(finding["days_overdue"] or 0), finding["agency"], finding["subject"])
+    return (1, -(finding["days_late"] or 0), finding["agency"], finding["subject"])
+
+
+def rule_url(methodology_url: str, rule: str) -> str:
+    """The rule's section of the methodology: GitHub's anchor of a `## tender.result_published`
+    heading drops the dots (`#tenderresult_published`)."""
+    return f"{methodology_url}#{rule.replace('.', '')}"
 
 
 def _check_of(rule: str) -> str:
@@ -134,18 +184,20 @@ def _is_caught_up(finding: dict[str, Any], since: date | None) -> bool:
 
 
 def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]]) -> list[ScorecardRow]:
-    missing: dict[str, int] = defaultdict(int)
+    """Every agency with an obligation due or an open missing finding, once, ranked."""
+    rows: dict[str, ScorecardRow] = {}
+
+    def row_of(agency: str) -> ScorecardRow:
+        name = normalize_text(agency)
+        return rows.setdefault(name, ScorecardRow(name))
+
     for f in findings:
         if f["status"] == "missing":
-            missing[f["agency_key"]] += 1
-    rows: dict[str, ScorecardRow] = {}
+            row_of(f["agency"]).missing += 1
     for row_figures in figures:
-        if row_figures.due == 0:
-            continue
-        row = rows.setdefault(row_figures.agency_key, ScorecardRow(row_figures.agency, row_figures.agency_key,
-                                                                   missing[row_figures.agency_key]))
-        row.rules.append(row_figures)
-    return sorted(rows.values(), key=lambda r: (-r.missing, r.worst_rate, r.agency))
+        if row_figures.due:
+            row_of(row_figures.agency).rules.append(row_figures)
+    return sorted(rows.values(), key=ScorecardRow.rank)
 
 
 def _coverage(figures: Iterable[AgencyFigures]) -> list[dict[str, Any]]:
@@ -188,22 +240,38 @@ def render_digest(context: dict[str, Any], fmt: str) -> str:
     """Render one digest; `fmt` is 'html' or 'text'."""
     lang = context["lang"]
     template = _templates().get_template(f"digest.{FORMATS[fmt]}")
-    return template.render(t=lambda key: translate(key, lang), **context)
+    return template.render(
+        t=lambda key, **values: translate(key, lang).format(**values) if values else translate(key, lang),
+        count=lambda key, n: translate_count(key, n, lang),
+        basis=lambda rule: rule_basis(rule, lang),
+        source_name=lambda source: source_name(source, lang),
+        failed_names=", ".join(source_name(source, lang) for source in context["failed_sources"]),
+        rule_url=lambda rule: rule_url(context["methodology_url"], rule),
+        **context)
 
 
 def digest_subject(context: dict[str, Any]) -> str:
-    """The email subject: title, date and the headline figure; our own words only, never portal text."""
+    """The email subject: title, date and the headline figure; our own words only, never portal text.
+    When sources could not be read it says so, so the subject never reads as good news alone."""
     lang = context["lang"]
-    return (f"{translate('title', lang)} {context['as_of']}: "
-            f"{context['figures']['agencies_behind']} {translate('agencies_behind', lang).lower()}")
+    subject = (f"{translate('title', lang)} {context['as_of']}: "
+               f"{translate_count('n_agencies_behind', context['figures']['agencies_behind'], lang)}")
+    if context["failed_sources"]:
+        subject += f" ({translate_count('subject_failed', len(context['failed_sources']), lang)})"
+    return subject
 
 
-def write_digests(store: Store, as_of: date, out_dir: Path, languages: Iterable[str]) -> list[Path]:
-    """Write the whole digest (every check and agency) in every language and format."""
+def write_digests(store: Store, as_of: date, out_dir: Path, languages: Iterable[str],
+                  methodology_url: str = METHODOLOGY_URL) -> list[Path]:
+    """Write the whole digest (every check and agency) in every language and format, and beside
+    them the CSV of all open findings that the digests' lists point to."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    csv_path = out_dir / f"findings-{as_of.isoformat()}.csv"
+    csv_path.write_bytes(findings_csv(store.findings(open_only=True)).encode("utf-8"))  # with its BOM: Excel
+    written = [csv_path]
     for lang in languages:
-        context = digest_context(store, as_of, DigestView(language=lang))
+        context = digest_context(store, as_of, DigestView(language=lang), methodology_url=methodology_url,
+                                 csv_beside=csv_path.name)
         for fmt, suffix in FORMATS.items():
             path = out_dir / f"digest-{as_of.isoformat()}.{lang}.{suffix}"
             path.write_text(render_digest(context, fmt), encoding="utf-8")

@@ -1,4 +1,9 @@
-"""The digest's words in Mongolian and English: one template set, translated strings."""
+"""The digest's words in Mongolian and English: one template set, translated strings.
+
+Two tables: STRINGS (the digest's own words, and each rule's name keyed by rule id) and
+SOURCE_NAMES (each source a check reads, keyed by its id). A reader sees a source by its name;
+its id is shown only as detail beside it, for whoever reads the logs.
+"""
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -8,15 +13,47 @@ STRINGS: dict[str, dict[str, str]] = {
     "obligations_missing": {"mn": "Нийтлээгүй үүрэг", "en": "Obligations missing"},
     "newly_behind": {"mn": "Шинээр хоцорсон", "en": "Newly behind"},
     "caught_up": {"mn": "Нөхөж нийтэлсэн", "en": "Caught up"},
-    "newly_heading": {"mn": "Шинээр хоцорсон", "en": "Newly behind"},
+    "newly_heading": {"mn": "Шинээр хоцорсон (хамгийн их хэтэрсэн нь эхэндээ)", "en": "Newly behind, most overdue first"},
     "still_heading": {"mn": "Хоцорсон хэвээр (хамгийн удаан нь эхэндээ)", "en": "Still behind, oldest first"},
     "caught_up_heading": {"mn": "Нөхөж нийтэлсэн", "en": "Caught up"},
     "scorecard_heading": {"mn": "Байгууллагын үнэлгээ", "en": "Scorecard by agency"},
     "coverage_heading": {"mn": "Эх сурвалж ба хамрах хүрээ", "en": "Sources and coverage"},
     "commitments_heading": {"mn": "ЗТНТ-ийн амлалтууд", "en": "OGP commitments"},
     "none": {"mn": "Алга.", "en": "None."},
-    "more_findings": {"mn": "бусад нь `monitor findings --csv` гаралтад", "en": "more in `monitor findings --csv`"},
+    "more_findings": {"mn": "бусад", "en": "more"},
+    # The complete list of open findings: attached to an email as findings.csv; a digest written
+    # to a folder by `monitor run` has the same CSV written beside it. {file} is the file's name.
+    "full_list_attached": {"mn": "бүрэн жагсаалт хавсаргасан {file} файлд байна",
+                           "en": "the complete list is in the attached file {file}"},
+    "full_list_beside": {"mn": "бүрэн жагсаалт энэ тоймын хажууд буй {file} файлд байна",
+                         "en": "the complete list is in the file {file} beside this digest"},
     "more_agencies": {"mn": "бусад байгууллага", "en": "more agencies"},
+    "of_them_behind": {"mn": "үүнээс {n} нь хоцорсон", "en": "{n} of them behind"},
+    "scorecard_note": {
+        "mn": "{behind}. Нийтлээгүй үүргийн тоогоор, дараа нь хугацаандаа нийтэлсэн хувиар (бага нь эхэндээ) эрэмбэлэв.",
+        "en": "{behind}. Ranked by obligations missing, then by on-time rate (lowest first).",
+    },
+    "n_agencies_behind": {"mn": "{n} байгууллага хоцорсон", "en": "{n} agencies behind",
+                          "en_one": "{n} agency behind"},
+    "agency_total": {"mn": "нийтлээгүй", "en": "missing"},
+    "judged_share": {"mn": "Үнэлсэн: хамрах хүрээний {in_scope} үүргээс {judged} ({pct}%)",
+                     "en": "Judged: {judged} of {in_scope} obligations in scope ({pct}%)"},
+    "judged_none": {"mn": "Үнэлж чадсан үүрэг алга", "en": "No obligation could be judged"},
+    "subject_failed": {"mn": "{n} эх сурвалжийг уншиж чадсангүй", "en": "{n} sources could not be read",
+                       "en_one": "{n} source could not be read"},
+    "banner_title": {"mn": "Зарим эх сурвалжийг уншиж чадсангүй", "en": "Some sources could not be read"},
+    "banner_sources": {"mn": "Уншиж чадаагүй: {names}.", "en": "Could not be read: {names}."},
+    "n_unchecked": {"mn": "{n} үүргийг шалгаж чадсангүй", "en": "{n} obligations could not be checked",
+                    "en_one": "{n} obligation could not be checked"},
+    "banner_meaning": {
+        "mn": "{unchecked}, эдгээр эх сурвалжид гарах ёстой бусад үүргийг огт тоолоогүй: "
+              "чимээгүй байдал нь биелэлт биш. Доорх тоонууд зөвхөн уншиж чадсан зүйлийг харуулна.",
+        "en": "{unchecked}, and obligations these sources would have shown are "
+              "not counted at all: silence is not compliance. The figures below count only what could be read.",
+    },
+    "no_evidence_page": {"mn": "тусдаа хуудасгүй", "en": "no page of its own"},
+    "listed_at": {"mn": "жагсаалт нь", "en": "listed at"},
+    "methodology": {"mn": "Дүрэм бүрийн тодорхойлолт", "en": "How each rule is defined"},
     "since": {"mn": "өмнөх тоймоос хойш", "en": "since the last digest"},
     "since_previous_run": {"mn": "өмнөх шалгалтаас хойш", "en": "since the previous run"},
     "judged": {"mn": "үнэлсэн", "en": "judged"},
@@ -44,8 +81,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "resolved": {"mn": "нөхөж нийтэлсэн", "en": "caught up"},
     "not_rechecked": {"mn": "дахин шалгаагүй", "en": "not re-checked"},
     "due": {"mn": "эцсийн хугацаа", "en": "due"},
-    "days_overdue": {"mn": "хоног хэтэрсэн", "en": "days overdue"},
-    "days_late": {"mn": "хоног хоцорсон", "en": "days late"},
+    # "{n} хоног": Mongolian does not inflect the noun after a number, so one form serves 1 and 5.
+    "days_overdue": {"mn": "{n} хоног хэтэрсэн", "en": "{n} days overdue", "en_one": "{n} day overdue"},
+    "days_late": {"mn": "{n} хоног хоцорсон", "en": "{n} days late", "en_one": "{n} day late"},
     "evidence": {"mn": "нотолгоо", "en": "evidence"},
     "on_time_rate": {"mn": "Хугацаандаа", "en": "On time"},
     "too_few": {"mn": "үнэлэхэд цөөн", "en": "too few to rate"},
@@ -60,8 +98,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Obligations of a source that could not be read are counted as unknown: silence is not compliance.",
     },
     "footer": {
-        "mn": "Дүрэм бүр нь rules.md-д тодорхойлогдсон. Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав.",
-        "en": "Each rule is defined in rules.md. Agency names are shown as the portals write them.",
+        "mn": "Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав.",
+        "en": "Agency names are shown as the portals write them.",
     },
     "tender.result_published": {"mn": "Тендерийн үр дүн нийтлэх", "en": "Tender result published"},
     "tender.contract_published": {"mn": "Гэрээ нийтлэх (80 сая төгрөгөөс дээш)",
@@ -76,6 +114,32 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+SOURCE_NAMES: dict[str, dict[str, str]] = {
+    "tender.invitations": {"mn": "Тендерийн урилгын нээлттэй өгөгдөл", "en": "Tender invitations (open data)"},
+    "tender.results": {"mn": "Тендерийн үр дүнгийн жагсаалт", "en": "Tender results list"},
+    "tender.result_detail": {"mn": "Тендерийн үр дүнгийн дэлгэрэнгүй", "en": "Tender result details"},
+    "tender.contracts": {"mn": "Гэрээний жагсаалт", "en": "Contracts list"},
+    "budget.organizations": {"mn": "Шилэн дансны байгууллагууд", "en": "Glass Account organisations"},
+    "budget.reports": {"mn": "Шилэн дансны сарын тайлан", "en": "Glass Account monthly reports"},
+    "budget.mof": {"mn": "Сангийн яамны мэдээ", "en": "Ministry of Finance reports"},
+    "declarations.search": {"mn": "Хөрөнгө орлогын мэдүүлгийн хайлт", "en": "Asset declaration search"},
+    "legal.register": {"mn": "Эрх зүйн актын бүртгэл", "en": "Register of legal acts"},
+    "legal.drafts": {"mn": "УИХ-ын хуулийн төслийн жагсаалт", "en": "Parliament's lists of draft laws"},
+}
+
+
 def translate(key: str, lang: str) -> str:
     """The string for `key` in `lang`; the key itself when no translation exists (never a crash)."""
     return STRINGS.get(key, {}).get(lang, key)
+
+
+def translate_count(key: str, n: int, lang: str) -> str:
+    """A phrase with a number in it, in the singular form where the language has one ("1 day")."""
+    forms = STRINGS[key]
+    form = forms.get(f"{lang}_one", forms[lang]) if n == 1 else forms[lang]
+    return form.format(n=n)
+
+
+def source_name(source: str, lang: str) -> str:
+    """A source as a reader knows it; its id when it has no name yet (a new check)."""
+    return SOURCE_NAMES.get(source, {}).get(lang, source)

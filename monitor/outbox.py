@@ -48,7 +48,8 @@ def queue_digests(store: Store, config: Config, as_of: date) -> list[str]:
         if period is None:
             continue
         view = DigestView.for_recipient(recipient, store.last_digest_date(recipient.name, as_of))
-        context = {**digest_context(store, as_of, view), "unsubscribe": unsubscribe_address(config)}
+        context = {**digest_context(store, as_of, view, methodology_url=config.methodology_url),
+                   "unsubscribe": unsubscribe_address(config)}
         row = {"recipient": recipient.name, "address": recipient.address, "period": period,
                "as_of": as_of.isoformat(), "language": recipient.language,
                "subject": digest_subject(context), "body_text": render_digest(context, "text"),

@@ -181,6 +181,11 @@ class Store:
         with self.db.conn:
             self.db["runs"].update(run_id, {"finished_at": _now(), "exit_code": exit_code})
 
+    def latest_run_date(self) -> date | None:
+        """The date of the latest run (in time): the date of the data a digest shows."""
+        row = self.db.execute("select as_of from runs order by id desc limit 1").fetchone()
+        return date.fromisoformat(row[0]) if row else None
+
     def record_source(self, run_id: int, check_name: str, source: str, as_of: date,
                       error: str | None) -> None:
         totals = self.db.execute(

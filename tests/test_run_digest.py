@@ -23,7 +23,8 @@ def test_run_writes_digests_naming_the_agencies_behind(tmp_path, monkeypatch):
                          "--no-send", "--as-of", AS_OF.isoformat()], stdout=out)
     assert code == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == [f"digest-{AS_OF}.{lang}.{fmt}" for lang in ("en", "mn") for fmt in ("html", "txt")]
+    assert written == [f"digest-{AS_OF}.{lang}.{fmt}" for lang in ("en", "mn") for fmt in ("html", "txt")] + [
+        f"findings-{AS_OF}.csv"]
     silent = [a for a in world.agencies if a.habit == "silent"]
     english = (tmp_path / "out" / f"digest-{AS_OF}.en.html").read_text(encoding="utf-8")
     mongolian = (tmp_path / "out" / f"digest-{AS_OF}.mn.txt").read_text(encoding="utf-8")
