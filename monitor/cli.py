@@ -1,9 +1,9 @@
 """The command line (interface.md): run, check, findings, and send and digest for email.
 
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
-server refused it or could not be reached; 3 wins when both apply), 2 bad usage, configuration or
-a file-system problem (a database or file that is missing, read-only or cannot be written),
-1 anything else.
+server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
+usage, configuration or a file-system problem (a database or file that is missing, read-only or
+cannot be written), 1 anything else.
 """
 from __future__ import annotations
 
