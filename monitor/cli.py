@@ -1,6 +1,9 @@
 """The command line (interface.md): run, check, findings, and send and digest for email.
 
-Exit 0 ok, 3 a source failed, 2 bad usage or configuration, 1 anything else.
+Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
+server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
+usage, configuration or a file-system problem (a database or file that is missing, read-only or
+cannot be written), 1 anything else.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Sequence, TextIO
 
 from . import __version__
 from .calendar import today_in_ulaanbaatar
@@ -23,8 +26,9 @@ from .findings import finding_json
 from .mailer import send_queued
 from .outbox import queue_digests, unsubscribe_address
 from .registry import available_checks
-from .runner import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CheckResult, Runner, run_exit_code, run_lock
-from .store import Store
+from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, CheckResult, Runner, delivery_exit_code,
+                     run_exit_code, run_lock)
+from .store import Store, prepare_location
 
 log = logging.getLogger("monitor")
 
@@ -53,11 +57,13 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
     run.add_argument("--only", nargs="+", choices=check_names, metavar="CHECK", help="run only these checks")
     run.add_argument("--no-send", action="store_true", help="write the digests to files, send nothing")
+    run.add_argument("--init", action="store_true", help="create the database's folder if it does not exist")
 
     check = commands.add_parser("check", parents=[common], help="one check, now; stores what it saw, sends nothing")
     check.add_argument("check", choices=check_names, metavar="CHECK", help=" | ".join(check_names))
     check.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--init", action="store_true", help="create the database's folder if it does not exist")
 
     send = commands.add_parser("send", parents=[common], help="send the digests still queued in the outbox")
     send.set_defaults(as_of=None)
@@ -103,17 +109,22 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         config = load_config(getattr(args, "config", None), checks)
         db_path = getattr(args, "db", None) or config.db
         if args.command == "findings":
-            return _findings(args, Store(db_path), out)
+            return _findings(args, Store(db_path, read_only=True), out)
         if args.command == "digest":
-            return _digest(args, config, Store(db_path), out)
+            return _digest(args, config, Store(db_path, read_only=True), out)
+        prepare_location(db_path, may_create=args.command != "send", init=getattr(args, "init", False))
         with run_lock(db_path):
             store = Store(db_path)
             try:
                 if args.command == "send":
-                    return EXIT_OK if _deliver(config, store, out) else EXIT_ERROR
+                    return EXIT_OK if _deliver(config, store, out) else EXIT_DIGEST_QUEUED
                 return _run(args, config, store, checks, out, db_path)
             finally:
                 store.close()
+    except BrokenPipeError:  # `monitor findings | head`: the reader has all it wanted
+        _silence_stdout()
+        print("monitor: standard output: closed before everything was written (broken pipe)", file=sys.stderr)
+        return EXIT_USAGE
     except ConfigError as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -126,30 +137,41 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         return EXIT_ERROR
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail on the closed pipe."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, out: TextIO, db_path: str) -> int:
+    """`check` or `run`; the `runs` row gets the exit code the process exits with."""
     as_of = args.as_of or today_in_ulaanbaatar()
     runner = Runner(config, store, checks)
     if args.command == "check":
-        [result] = runner.run([args.check], as_of, f"check {args.check}")
-        if args.json:
-            json.dump(result.as_json(), out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        else:
-            _print_result(result, out)
-        _report_error(result)
-        return result.exit_code
-    results = runner.run(args.only or sorted(checks), as_of, "run")
-    for result in results:
-        _print_summary(result, out)
-        _report_error(result)
-    out_dir = Path(config.digest_dir) if config.digest_dir else Path(db_path).parent / "digests"
-    for path in write_digests(store, as_of, out_dir, config.languages, config.methodology_url):
-        print(f"digest written: {path}", file=out)
-    if not args.no_send:
-        queued = queue_digests(store, config, as_of)
-        print(f"digests queued: {len(queued)}" + (f" ({', '.join(queued)})" if queued else ""), file=out)
-        _deliver(config, store, out)
-    return run_exit_code(results)
+        with runner.recorded(as_of, f"check {args.check}") as run:
+            [result] = runner.run_checks(run.id, [args.check], as_of)
+            if args.json:
+                json.dump(result.as_json(), out, ensure_ascii=False, indent=2)
+                out.write("\n")
+            else:
+                _print_result(result, out)
+            _report_error(result)
+            run.exit_code = result.exit_code
+        return run.exit_code
+    with runner.recorded(as_of, "run") as run:
+        results = runner.run_checks(run.id, args.only or sorted(checks), as_of)
+        for result in results:
+            _print_summary(result, out)
+            _report_error(result)
+        out_dir = Path(config.digest_dir) if config.digest_dir else Path(db_path).parent / "digests"
+        for path in write_digests(store, as_of, out_dir, config.languages, config.methodology_url):
+            print(f"digest written: {path}", file=out)
+        all_sent = True
+        if not args.no_send:
+            queued = queue_digests(store, config, as_of)
+            print(f"digests queued: {len(queued)}" + (f" ({', '.join(queued)})" if queued else ""), file=out)
+            all_sent = _deliver(config, store, out)
+        run.exit_code = delivery_exit_code(run_exit_code(results), all_sent)
+    return run.exit_code
 
 
 def _report_error(result: CheckResult) -> None:
@@ -179,7 +201,10 @@ def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO)
         view = DigestView(language=args.language)
     text = render_digest(digest_context(store, as_of, view, methodology_url=config.methodology_url), args.format)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{args.out}: cannot write the digest there ({exc.strerror})") from None
     else:
         out.write(text)
     return EXIT_OK

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .commitments import COMMITMENTS, rule_basis
 from .config import METHODOLOGY_URL, Recipient
@@ -23,7 +23,6 @@ from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .store import Store
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "report_templates"
 FORMATS = {"html": "html", "text": "txt"}
 SCORECARD_AGENCIES = 20
 LIST_SHOWN = 15  # findings shown per list: a phone-sized digest; the CSV of all open findings has them all
@@ -232,7 +231,7 @@ def _commitments(figures: list[AgencyFigures], view: DigestView) -> list[dict[st
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
     """One Jinja2 environment for the process: templates compile once, not per digest."""
-    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined,
+    return Environment(loader=PackageLoader("report_templates", "."), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from .calendar import WorkCalendar
 from .check import Check, CollectContext, EvaluateContext, Notes
 from .config import Config
-from .errors import MonitorError, SourceError
+from .errors import ConfigError, MonitorError, SourceError
 from .fetcher import Fetcher
 from .findings import finding_json, update_findings
 from .obligations import Obligation, agency_figures
@@ -27,7 +27,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SOURCE_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SOURCE_FAILED, EXIT_DIGEST_QUEUED = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -69,6 +69,19 @@ def run_exit_code(results: list[CheckResult]) -> int:
     return next((code for code in (EXIT_ERROR, EXIT_SOURCE_FAILED) if code in codes), EXIT_OK)
 
 
+def delivery_exit_code(checks_exit_code: int, all_sent: bool) -> int:
+    """A digest left in the outbox is 4, unless the checks already ended worse (1, or 3)."""
+    return EXIT_DIGEST_QUEUED if checks_exit_code == EXIT_OK and not all_sent else checks_exit_code
+
+
+@dataclass
+class RunRecord:
+    """The `runs` row of one run; `exit_code` is what the process will exit with, set by its caller."""
+
+    id: int
+    exit_code: int = EXIT_ERROR
+
+
 class RunLocked(MonitorError):
     """Another run holds the database's lock."""
 
@@ -77,8 +90,12 @@ class RunLocked(MonitorError):
 def run_lock(db_path: str) -> Iterator[None]:
     """One run at a time per database: a second one stops at once instead of waiting."""
     lock_path = Path(f"{db_path}.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
+    try:
+        handle = open(lock_path, "w")
+    except OSError as exc:
+        raise ConfigError(f"{lock_path}: cannot create the run's lock file beside the database "
+                          f"({exc.strerror})") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -101,16 +118,32 @@ class Runner:
         self.calendar = WorkCalendar(config.days_off)
 
     def run(self, names: list[str], as_of: date, command: str) -> list[CheckResult]:
-        run_id = self.store.start_run(as_of, command)
+        """The checks as one recorded run, whose exit code is theirs."""
+        with self.recorded(as_of, command) as run:
+            results = self.run_checks(run.id, names, as_of)
+            run.exit_code = run_exit_code(results)
+        return results
+
+    @contextmanager
+    def recorded(self, as_of: date, command: str) -> Iterator[RunRecord]:
+        """A `runs` row from start to finish, with the exit code the caller sets on the record.
+
+        An exception records the code the command line gives it (2 for a usage or configuration
+        error, else 1), so the row never says 0 for a run that failed after its checks.
+        """
+        run = RunRecord(self.store.start_run(as_of, command))
+        try:
+            yield run
+        except BaseException as exc:
+            run.exit_code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
+            raise
+        finally:
+            self.store.finish_run(run.id, run.exit_code)
+
+    def run_checks(self, run_id: int, names: list[str], as_of: date) -> list[CheckResult]:
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
                           self.config.fetch, cache=self.store)
-        results: list[CheckResult] = []
-        try:
-            for name in names:
-                results.append(self.run_check(run_id, self.checks[name](), as_of, fetcher))
-        finally:
-            self.store.finish_run(run_id, run_exit_code(results))
-        return results
+        return [self.run_check(run_id, self.checks[name](), as_of, fetcher) for name in names]
 
     def run_check(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher) -> CheckResult:
         config = self.config.checks[check.name]

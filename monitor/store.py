@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sqlite3
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -24,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
+from .errors import ConfigError
 from .fetcher import Recorder, RequestRecord, Validators
 from .obligations import Obligation
 
@@ -140,19 +143,62 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-class Store:
-    """The monitor's SQLite database."""
+class StoreUnavailable(ConfigError):
+    """The database cannot be opened as the command needs it: one line naming the path (exit 2)."""
 
-    def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # WAL with synchronous=NORMAL: a killed process loses nothing committed and the file stays
-        # whole; only a power cut may lose the last commits. One fsync per commit would otherwise
-        # cost more than the HTTP of a night's thousands of small writes.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.migrate()
+
+def prepare_location(path: str | Path, *, may_create: bool, init: bool = False) -> None:
+    """Refuse a database the command may not create, or whose folder is not there.
+
+    Only `run` and `check` may create a database, and only in an existing folder unless `--init`
+    asks for it: a typo in a crontab's --db must not start a fresh database, in which every
+    finding would be new again.
+    """
+    if str(path) == ":memory:" or Path(path).exists():
+        return
+    if not may_create:
+        raise _no_database(path)
+    folder = Path(path).parent
+    if init:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"{folder}: cannot create the database's folder ({exc.strerror})") from None
+    elif not folder.is_dir():
+        raise StoreUnavailable(f"{folder}: no such folder for the database {path} "
+                               "(check --db, or pass --init to create it)")
+
+
+def _no_database(path: str | Path) -> StoreUnavailable:
+    return StoreUnavailable(f"{path}: no database there (check --db or [monitor] db; `monitor run` creates one)")
+
+
+class Store:
+    """The monitor's SQLite database; `read_only` opens an existing one without writing a byte to it."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        try:
+            if read_only:
+                self.db = sqlite_utils.Database(_connect_read_only(Path(path)))
+                self._refuse_old_schema()
+                return
+            if Path(path).exists() and not os.access(path, os.W_OK):
+                raise StoreUnavailable(f"{path}: the database is read-only and this command writes to it")
+            self.db = sqlite_utils.Database(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # WAL with synchronous=NORMAL: a killed process loses nothing committed and the file stays
+            # whole; only a power cut may lose the last commits. One fsync per commit would otherwise
+            # cost more than the HTTP of a night's thousands of small writes.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"{path}: cannot open the database ({exc})") from None
+
+    def _refuse_old_schema(self) -> None:
+        if self.schema_version < len(MIGRATIONS):
+            raise StoreUnavailable(f"{self.path}: not a database of this monitor version (schema "
+                                   f"{self.schema_version} of {len(MIGRATIONS)}); `monitor run` brings it up to date")
 
     @property
     def schema_version(self) -> int:
@@ -439,6 +485,21 @@ class Store:
         row = self.db.execute("select max(as_of) from outbox where recipient = ? and as_of < ?",
                               [recipient, before.isoformat()]).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open without writing: mode=ro, or where even SQLite's WAL index cannot be created beside the
+    file (a read-only file system, on which no one can be writing it either), immutable."""
+    if not path.is_file():
+        raise _no_database(path)
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    return conn
 
 
 def _now() -> str:

@@ -42,6 +42,7 @@ def test_a_missing_config_file_named_explicitly_is_an_error(tmp_path, capsys):
 
 
 def test_an_empty_config_file_is_valid(tmp_path, capsys):
+    Store(tmp_path / "m.db").close()
     config = tmp_path / "monitor.toml"
     config.write_text("", encoding="utf-8")
     code, out, _ = run(["--config", str(config), "findings", "--json"], tmp_path, capsys)
@@ -55,6 +56,7 @@ def test_bad_usage_exits_2_with_one_line(args, tmp_path, capsys):
 
 
 def test_findings_csv_has_a_header_a_spreadsheet_reads(tmp_path, capsys):
+    Store(tmp_path / "m.db").close()
     code, out, _ = run(["findings", "--csv", "--all"], tmp_path, capsys)
     assert code == 0
     text = out.encode("utf-8").decode("utf-8-sig")  # as a script reads the file: encoding="utf-8-sig"

@@ -10,7 +10,7 @@ database holding a run of a week before: findings go ongoing and resolved). The 
 named, not timed, where they can be: when the database file appears (migrations), when the first
 request of each source reaches the portal (counted in `portal.hits` and killed within about a
 millisecond, so the run is reading that source), when the last request of a source reaches it
-(still reading it), and when the digests directory appears (the runner has finished; the digests
+(still reading it), and when the digests directory appears (every check is judged; the digests
 are being written). Judging has no request to count, so it is reached by small delays past the last
 request of a check (5 to 20 ms; judging a small world takes a few ms). Each kill is asserted to be
 real (the process died of SIGKILL), and a last test checks that the kills together reached every
@@ -237,7 +237,7 @@ def _phase(case: Path) -> str:
         if run is None:
             return "migrating"
         run_id, finished = run
-        if finished:  # the runner is done; the command line writes the digests after it
+        if finished or (case / "digests").exists():  # every check judged: the digests are being written
             return "writing digests"
         read = {row[0] for row in conn.execute("select source from source_health where run_id = ?", [run_id])}
         judged = {row[0] for row in conn.execute("select distinct check_name from findings where judged_on = ?",

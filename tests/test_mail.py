@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from monitor import cli
-from monitor.demo.server import DemoPortal
+from monitor.demo.server import DemoPortal, Fault
 from monitor.demo.tender_world import build_tender_world, tender_routes
 from monitor.store import Store
 
@@ -91,12 +91,17 @@ def test_each_recipient_gets_their_digest_once_in_their_language(world, portal, 
     assert any(name in parts(mongolian)["text/plain"] for name in others)
 
 
+def runs_exit_codes(db) -> list[int]:
+    return [row[0] for row in Store(db).db.execute("select exit_code from runs order by id")]
+
+
 def test_a_refused_send_stays_queued_and_goes_out_once_later(portal, tmp_path):
     inbox = Inbox(refuse=1)
     recipient = '[[recipients]]\nname = "ngo"\naddress = "ngo@example.mn"\n'
     with SmtpServer(inbox) as server:
         config = write_config(tmp_path, portal.url, server.port, recipient)
-        assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
+        assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 4
+        assert runs_exit_codes(tmp_path / "m.db") == [4]
         assert inbox.messages == []
         [row] = Store(tmp_path / "m.db").queued()
         assert row["attempts"] == 1 and row["last_error"].startswith("SMTP 451")
@@ -111,12 +116,22 @@ def test_a_server_that_is_down_keeps_the_digest_until_it_returns(portal, tmp_pat
     port = free_port()
     recipient = '[[recipients]]\nname = "ngo"\naddress = "ngo@example.mn"\n'
     config = write_config(tmp_path, portal.url, port, recipient)
-    assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 0
-    assert monitor("--config", config, "send") == 1
+    assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 4
+    assert runs_exit_codes(tmp_path / "m.db") == [4]
+    assert monitor("--config", config, "send") == 4
     inbox = Inbox()
     with SmtpServer(inbox, port=port):
         assert monitor("--config", config, "send") == 0
     assert len(inbox.messages) == 1
+
+
+def test_a_source_that_failed_outranks_a_digest_still_queued(portal, tmp_path):
+    """Both 3 and 4 apply: 3, the judgement itself is incomplete, wins."""
+    portal.faults["tender.invitations"] = Fault(status=503)
+    recipient = '[[recipients]]\nname = "ngo"\naddress = "ngo@example.mn"\n'
+    config = write_config(tmp_path, portal.url, free_port(), recipient)
+    assert monitor("--config", config, "run", "--only", "tender", "--as-of", AS_OF.isoformat()) == 3
+    assert Store(tmp_path / "m.db").queued() != []
 
 
 def test_a_weekly_recipient_gets_one_digest_a_week(portal, tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
+import sys
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,37 +20,53 @@ from .server import DemoPortal
 from .worlds import DEMO_TOKEN, demo_routes
 
 NIGHTS_BEFORE_TODAY = (14, 7, 0)
+DB_NAME = "monitor.db"
+WRITTEN = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}.lock", "monitor.toml")
 
 
 def demo_config(portal_url: str, out_dir: Path) -> str:
     """A configuration that points every portal at the demo server and keeps politeness short."""
     portals = "\n".join(f'{name} = "{portal_url}"' for name in
                         ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament"))
-    return (f'[monitor]\ndb = "{out_dir / "monitor.db"}"\n\n[portals]\n{portals}\n\n'
+    return (f'[monitor]\ndb = "{out_dir / DB_NAME}"\n\n[portals]\n{portals}\n\n'
             f'[fetch]\ndelay = 0.0\nbackoff = 0.2\nretries = 2\n\n[digest]\nout_dir = "{out_dir / "digests"}"\n')
 
 
-def run_demo(out_dir: Path, today: date) -> int:
-    """Run the nightly job on each demo night; returns the last night's exit code."""
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True)
+def clear_previous_demo(out_dir: Path) -> None:
+    """Remove what an earlier demo wrote, and only that: a running `serve` keeps its files beside it."""
+    for name in WRITTEN:
+        (out_dir / name).unlink(missing_ok=True)
+    for digest in (out_dir / "digests").glob("digest-*"):
+        digest.unlink()
+
+
+def run_demo(out_dir: Path, today: date, nights_before_today: tuple[int, ...] = NIGHTS_BEFORE_TODAY) -> int:
+    """Run the nightly job on each demo night, from a fresh database; returns the last night's exit code."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clear_previous_demo(out_dir)
     os.environ["TENDER_OPENDATA_TOKEN"] = DEMO_TOKEN
     exit_code = 0
-    for days_before in NIGHTS_BEFORE_TODAY:
+    for days_before in nights_before_today:
         as_of = today - timedelta(days=days_before)
         with DemoPortal(demo_routes(as_of, anchor=today)) as portal:
             config = out_dir / "monitor.toml"
             config.write_text(demo_config(portal.url, out_dir), encoding="utf-8")
             print(f"\n== night of {as_of}: monitor run --no-send --as-of {as_of} (portals on {portal.url})")
             exit_code = cli.main(["--config", str(config), "run", "--no-send", "--as-of", as_of.isoformat()])
-    print(f"\nThe demo's database is {out_dir / 'monitor.db'}; open the digests listed above in a browser.")
+    print(f"\nThe demo's database is {out_dir / DB_NAME}; open the digests listed above in a browser.")
     return exit_code
 
 
-def serve(as_of: date, port: int, out_dir: Path) -> None:
+def serve(as_of: date, port: int, out_dir: Path) -> int:
     """Serve the demo portals, and write a configuration that points the monitor at them."""
+    try:
+        portal = DemoPortal(demo_routes(as_of), port=port)
+    except OSError as exc:  # most often a serve already running: one line, exit 2
+        print(f"python -m monitor.demo: 127.0.0.1:{port}: cannot serve there ({exc.strerror}); "
+              "stop the other server or choose another --port", file=sys.stderr)
+        return 2
     out_dir.mkdir(parents=True, exist_ok=True)
-    with DemoPortal(demo_routes(as_of), port=port) as portal:
+    with portal:
         config = out_dir / "serve.toml"
         config.write_text(demo_config(portal.url, out_dir / "serve"), encoding="utf-8")
         print(f"demo portals for {as_of} on {portal.url} (token {DEMO_TOKEN}; Ctrl-C to stop)\n"
@@ -60,6 +76,7 @@ def serve(as_of: date, port: int, out_dir: Path) -> None:
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
+    return 0
 
 
 def main() -> int:
@@ -71,9 +88,9 @@ def main() -> int:
     args = parser.parse_args()
     today = args.as_of or today_in_ulaanbaatar()
     if args.command == "serve":
-        serve(today, args.port, args.out)
-        return 0
+        return serve(today, args.port, args.out)
     return run_demo(args.out, today)
 
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())
