@@ -2,7 +2,8 @@
 
 The default sizes are the demo's (a few hundred tenders and budget entities); `scale` asks for a
 fraction of the national sizes of issue 7 instead (1.0: some 15,000 tender invitations a year,
-1,800 budget entities, 40,000 declarants, 14,000 acts), which the benchmark serves.
+1,800 budget entities, 40,000 declarants, 14,000 acts; 3,745 mining licences, issue 16), which the
+benchmark serves.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date
 from .server import Route
 from .budget_world import BudgetWorld, build_budget_world, budget_routes
 from .declarations_world import DeclarationsWorld, build_declarations_world, declarations_routes
+from .extractives_world import ExtractivesWorld, build_extractives_world, extractives_routes
 from .legal_world import LegalWorld, build_legal_world, legal_routes
 from .tender_world import TenderWorld, build_tender_world, tender_routes
 
@@ -23,6 +25,7 @@ DEMO_TOKEN = "demo-token"
 NATIONAL_INVITATIONS_PER_YEAR, TENDER_SPAN_DAYS = 15_000, 446
 NATIONAL_TENDER_AGENCIES, NATIONAL_BUDGET_ENTITIES, NATIONAL_OFFICIALS = 1_000, 1_800, 40_000
 NATIONAL_ACTS, REGISTER_YEARS, ACTS_PER_YEAR_AT_SCALE_1 = 14_000, 20, 110
+NATIONAL_LICENCES = 3_745  # the cadastre's records (issue 16)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class WorldSizes:
     officials: int = 3000
     register_years: int = 4
     acts_scale: float = 1.0
+    licences: int = 300
 
     @classmethod
     def national(cls, scale: float) -> WorldSizes:
@@ -49,21 +53,24 @@ class WorldSizes:
             officials=max(300, round(NATIONAL_OFFICIALS * scale)),
             register_years=REGISTER_YEARS,
             acts_scale=max(0.05, NATIONAL_ACTS * scale / (ACTS_PER_YEAR_AT_SCALE_1 * drawn_years)),
+            licences=max(100, round(NATIONAL_LICENCES * scale)),
         )
 
 
 @dataclass(frozen=True)
 class Worlds:
-    """The four worlds as seen on one day."""
+    """The five worlds as seen on one day."""
 
     tender: TenderWorld
     budget: BudgetWorld
     declarations: DeclarationsWorld
     legal: LegalWorld
+    extractives: ExtractivesWorld
 
     def routes(self, token: str | None = DEMO_TOKEN) -> list[Route]:
         return [*tender_routes(self.tender, token=token), *budget_routes(self.budget),
-                *declarations_routes(self.declarations), *legal_routes(self.legal)]
+                *declarations_routes(self.declarations), *legal_routes(self.legal),
+                *extractives_routes(self.extractives)]
 
 
 def build_worlds(as_of: date, anchor: date | None = None, seed: int = 2016,
@@ -77,6 +84,7 @@ def build_worlds(as_of: date, anchor: date | None = None, seed: int = 2016,
         declarations=build_declarations_world(as_of, seed=seed, officials=sizes.officials, anchor=anchor),
         legal=build_legal_world(as_of, seed=seed, anchor=anchor, years=sizes.register_years,
                                 acts_scale=sizes.acts_scale),
+        extractives=build_extractives_world(as_of, seed=seed, licences=sizes.licences, anchor=anchor),
     )
 
 
