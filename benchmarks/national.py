@@ -78,7 +78,6 @@ CATEGORIES = (27, 28, 33)  # interface.md's default [checks.legal] categories
 APP_ID = "56cc90a2-83a0-4e1f-994d-7fdebfdfbf68"
 PREPARATION_LIST, SUBMITTED_LIST = "eb5c6c00-0000-4000-8000-000000000001", "6101970e-2fb0-4394-8113-db13d7374fb6"
 BUDGET_GROUP = 5
-PORTALS = ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament")
 SOURCES = ("tender.invitations", "tender.results", "tender.result_detail", "tender.contracts",
            "budget.organizations", "budget.reports", "budget.mof", "declarations.search",
            "legal.register", "legal.drafts")
@@ -403,7 +402,9 @@ def run_floor(fetches: list[Fetch], base: str, work: Path, label: str, timeout: 
 
 
 def write_config(path: Path, base: str, work: Path, concurrency: int) -> None:
-    portals = "\n".join(f'{name} = "{base}"' for name in PORTALS)
+    from monitor.config import portal_defaults
+    from monitor.registry import available_checks
+    portals = "\n".join(f'{name} = "{base}"' for name in portal_defaults(available_checks()))  # every portal
     path.write_text(f'[monitor]\ndb = "{work / "monitor.db"}"\n\n[portals]\n{portals}\n\n'
                     f'[fetch]\ndelay = 0.0\nconcurrency = {concurrency}\nbackoff = 0.1\n\n'
                     f'[digest]\nout_dir = "{work / "digests"}"\n', encoding="utf-8")

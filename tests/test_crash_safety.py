@@ -37,8 +37,10 @@ from typing import Any, Iterator
 import pytest
 
 from monitor import cli
+from monitor.config import portal_defaults
 from monitor.demo.budget_world import budget_routes, build_budget_world
 from monitor.demo.declarations_world import build_declarations_world, declarations_routes
+from monitor.demo.extractives_world import build_extractives_world, extractives_routes
 from monitor.demo.legal_world import build_legal_world, legal_routes
 from monitor.demo.server import DemoPortal, Fault, Route
 from monitor.demo.tender_world import build_tender_world, tender_routes
@@ -49,7 +51,7 @@ from smtp_server import Inbox, SmtpServer
 REPO = Path(__file__).resolve().parent.parent
 PREVIOUS, D = date(2026, 11, 26), date(2026, 12, 3)
 TOKEN = "crash-token"
-BASES = ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament")
+BASES = tuple(portal_defaults(available_checks()))  # every portal a check reads
 CHECKS = sorted(available_checks())  # the order `run` reads them in
 SOURCES = [source for name in CHECKS for source in available_checks()[name].sources]
 COMPARED = {"findings": "rule, agency_key, subject", "obligations": "rule, agency_key, subject",
@@ -99,7 +101,8 @@ def _routes(as_of: date) -> list[Route]:
     return [*tender_routes(build_tender_world(as_of, agencies=8, invitations=20, anchor=D), token=TOKEN),
             *budget_routes(build_budget_world(as_of, entities=20, anchor=D)),
             *declarations_routes(build_declarations_world(as_of, officials=60, anchor=D)),
-            *legal_routes(build_legal_world(as_of, anchor=D, years=1))]
+            *legal_routes(build_legal_world(as_of, anchor=D, years=1)),
+            *extractives_routes(build_extractives_world(as_of, licences=30, anchor=D))]
 
 
 @contextlib.contextmanager

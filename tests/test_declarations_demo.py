@@ -20,6 +20,8 @@ import holidays
 import pytest
 import requests
 
+from monitor.config import portal_defaults
+from monitor.registry import available_checks
 from checks.declarations_pages import LETTERS, parse_declarations, parse_search
 from monitor import cli
 from monitor.demo.declarations_world import (IN_SCOPE_ORGANIZATIONS, TAX, DeclarationsWorld,
@@ -185,8 +187,7 @@ def run_check(world: DeclarationsWorld, tmp_path: Path, roster: Path,
             portal.faults["declarations.search"] = fault
         config = tmp_path / "monitor.toml"
         config.write_text(
-            "[portals]\n" + "".join(f'{name} = "{portal.url}"\n' for name in (
-                "tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament"))
+            "[portals]\n" + "".join(f'{name} = "{portal.url}"\n' for name in tuple(portal_defaults(available_checks())))
             + "[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 1\n"
             + f"[checks.declarations]\nroster = {json.dumps(str(roster))}\n", encoding="utf-8")
         out = io.StringIO()

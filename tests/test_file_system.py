@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config import portal_defaults
+from monitor.registry import available_checks
 from monitor import cli
 from monitor.store import Store
 
@@ -42,7 +44,7 @@ def monitor(*args: str | Path) -> tuple[int, str, str]:
 def closed_portals(tmp_path: Path) -> Path:
     """A configuration whose portals are a closed port on loopback: every source fails at once."""
     url = f"http://127.0.0.1:{free_port()}"
-    names = ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament")
+    names = tuple(portal_defaults(available_checks()))
     config = tmp_path / "monitor.toml"
     config.write_text("[portals]\n" + "".join(f'{n} = "{url}"\n' for n in names)
                       + "[fetch]\ndelay = 0.0\nbackoff = 0.0\nretries = 0\n", encoding="utf-8")

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from monitor import cli
+from monitor.config import portal_defaults
+from monitor.registry import available_checks
 from monitor.calendar import today_in_ulaanbaatar
 
 from .server import DemoPortal
@@ -26,8 +28,7 @@ WRITTEN = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}.lock", "moni
 
 def demo_config(portal_url: str, out_dir: Path) -> str:
     """A configuration that points every portal at the demo server and keeps politeness short."""
-    portals = "\n".join(f'{name} = "{portal_url}"' for name in
-                        ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament"))
+    portals = "\n".join(f'{name} = "{portal_url}"' for name in portal_defaults(available_checks()))
     return (f'[monitor]\ndb = "{out_dir / DB_NAME}"\n\n[portals]\n{portals}\n\n'
             f'[fetch]\ndelay = 0.0\nbackoff = 0.2\nretries = 2\n\n[digest]\nout_dir = "{out_dir / "digests"}"\n')
 
