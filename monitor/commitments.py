@@ -20,6 +20,10 @@ COMMITMENTS = (
                "Шилэн данс: төсвийн гүйцэтгэлийг сар бүр дараа сарын 10-ны дотор нийтлэх",
                "Glass Account: budget performance posted within 10 days of each month",
                "completed", ("budget.monthly_report", "budget.mof_consolidated")),
+    Commitment("3.3.1.4",
+               "Ашигт малтмал, газрын тосны тусгай зөвшөөрөл эзэмшигчдийн нэгдсэн санг олон нийтэд нээлттэй болгох",
+               "Open to the public a central database of mineral and oil licence holders",
+               "completed", ("extractives.eiti_report",)),
     Commitment("3.3.1.8",
                "80 сая төгрөгөөс дээш төсөвт худалдан авалтын гэрээг ил болгох",
                "Disclose budget-funded procurement contracts above 80 million MNT",
@@ -53,6 +57,10 @@ RULE_BASIS: dict[str, dict[str, str]] = {
     "legal.act_published": {"mn": "ЗТНТ 3.3.3.6; legalinfo.mn", "en": "OGP 3.3.3.6; legalinfo.mn"},
     "legal.effective_before_published": {"mn": "ЗТНТ 3.3.3.6; legalinfo.mn", "en": "OGP 3.3.3.6; legalinfo.mn"},
     "legal.draft_comment_period": {"mn": "ЗТНТ 3.3.3.6; d.parliament.mn", "en": "OGP 3.3.3.6; d.parliament.mn"},
+    "extractives.eiti_report": {"mn": "Уул уурхай, хүнд үйлдвэрийн сайдын 2020 оны А/37 тушаал, 4 дүгээр хавсралт; "
+                                      "ОҮИТБС-ын 4 дүгээр шаардлага; ЗТНТ 3.3.1.4",
+                                "en": "Order A/37 (2020) of the Minister of Mining and Heavy Industry, annex 4; "
+                                      "EITI Standard requirement 4; OGP 3.3.1.4"},
 }
 
 

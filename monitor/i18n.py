@@ -111,6 +111,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "legal.effective_before_published": {"mn": "Нийтлэгдэхээс өмнө хүчин төгөлдөр болсон",
                                          "en": "Act in force before it was published"},
     "legal.draft_comment_period": {"mn": "Хуулийн төслийн санал авах хугацаа", "en": "Draft law comment period"},
+    "extractives.eiti_report": {"mn": "ОҮИТБС-ын жилийн тайлан", "en": "Yearly EITI report filed"},
 }
 
 
@@ -125,6 +126,9 @@ SOURCE_NAMES: dict[str, dict[str, str]] = {
     "declarations.search": {"mn": "Хөрөнгө орлогын мэдүүлгийн хайлт", "en": "Asset declaration search"},
     "legal.register": {"mn": "Эрх зүйн актын бүртгэл", "en": "Register of legal acts"},
     "legal.drafts": {"mn": "УИХ-ын хуулийн төслийн жагсаалт", "en": "Parliament's lists of draft laws"},
+    "extractives.licences": {"mn": "Тусгай зөвшөөрлийн кадастрын жагсаалт", "en": "Mining cadastre licence list"},
+    "extractives.licence_detail": {"mn": "Тусгай зөвшөөрлийн дэлгэрэнгүй", "en": "Licence details"},
+    "extractives.reports": {"mn": "ОҮИТБС-ын цахим тайлагналын тайлангууд", "en": "EITI e-reporting reports"},
 }
 
 

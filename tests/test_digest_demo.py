@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from monitor import cli
-from monitor.config import PORTAL_DEFAULTS
+from monitor.config import portal_defaults
 from monitor.demo.server import DemoPortal
 from monitor.demo.worlds import DEMO_TOKEN, demo_routes
 from monitor.digest import DigestView, digest_context, render_digest
+from monitor.registry import available_checks
 from monitor.store import Store
+
+PORTALS = portal_defaults(available_checks())
 
 TODAY = date(2026, 12, 3)
 NIGHTS = (TODAY - timedelta(days=7), TODAY)
@@ -30,7 +33,7 @@ def demo_db(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     for night in NIGHTS:
         with DemoPortal(demo_routes(night, anchor=TODAY)) as portal:
-            portals = "\n".join(f'{name} = "{portal.url}"' for name in PORTAL_DEFAULTS)
+            portals = "\n".join(f'{name} = "{portal.url}"' for name in PORTALS)
             config = out / "monitor.toml"
             config.write_text(f'[portals]\n{portals}\n[fetch]\ndelay = 0.0\n[digest]\nout_dir = "{out / "d"}"\n',
                               encoding="utf-8")
@@ -77,7 +80,7 @@ def closed_port() -> int:
 def test_a_night_when_no_portal_answers_opens_with_the_failure(tmp_path, monkeypatch):
     monkeypatch.setenv("TENDER_OPENDATA_TOKEN", "t")
     url = f"http://127.0.0.1:{closed_port()}"
-    portals = "\n".join(f'{name} = "{url}"' for name in PORTAL_DEFAULTS)
+    portals = "\n".join(f'{name} = "{url}"' for name in PORTALS)
     config = tmp_path / "monitor.toml"
     config.write_text(f'[portals]\n{portals}\n[fetch]\ndelay = 0.0\nretries = 0\n'
                       f'[digest]\nout_dir = "{tmp_path / "d"}"\n', encoding="utf-8")

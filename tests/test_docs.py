@@ -83,7 +83,7 @@ def toml(value: Any) -> str:
 
 
 def documented_sections() -> dict[str, dict[str, Any]]:
-    known = {"monitor": config.MONITOR_DEFAULTS, "portals": config.PORTAL_DEFAULTS, "fetch": config.FETCH_DEFAULTS,
+    known = {"monitor": config.MONITOR_DEFAULTS, "portals": config.portal_defaults(available_checks()), "fetch": config.FETCH_DEFAULTS,
              "digest": config.DIGEST_DEFAULTS, "smtp": config.SMTP_DEFAULTS, "[recipients]": config.RECIPIENT_DEFAULTS}
     known.update({f"checks.{name}": check.defaults for name, check in available_checks().items()})
     return known
