@@ -64,7 +64,6 @@ def world() -> ExtractivesWorld:
 
 @pytest.fixture
 def portal(world: ExtractivesWorld):
-    world.today = ANCHOR
     with DemoPortal(extractives_routes(world)) as served:
         yield served
 
@@ -111,10 +110,12 @@ def test_the_planted_cases_are_there(world):
     rows = {r.license_number: r for r in world.submitted(YEAR)}
     planted = world.planted
     for case in ("on_time", "late", "missing", "lower_case_code", "no_submitted_date", "no_regno",
-                 "granted_january", "granted_after_year"):
+                 "granted_january", "granted_after_year", "caught_up"):
         assert licences[planted[case]].status == VALID, case
     assert rows[planted["on_time"]].submitted.date() < date(YEAR + 1, 4, 15)
     assert rows[planted["late"]].submitted.date() > DUE
+    assert rows[planted["caught_up"]].submitted.date() == ANCHOR - timedelta(days=4)
+    assert licences[planted["newly_granted"]].granted == ANCHOR - timedelta(days=4)
     assert planted["lower_case_code"] == "MV-017129" and " mv-017129 " in rows
     assert not rows[planted["no_submitted_date"]].dated
     assert not licences[planted["no_regno"]].reg_no_shown
@@ -189,18 +190,24 @@ def test_the_reports_answer_in_the_sample_shape_newest_first(world, portal):
     assert requests.post(f"{portal.url}/reportListAppend/", data={}, timeout=10).status_code == 400
 
 
-def test_reports_and_licences_appear_only_from_their_dates(world, portal):
-    late = world.planted["late"]
-    late_day = next(r.submitted.date() for r in world.reports if r.license_number == late)
-    new_licence = by_code(world)[world.planted["granted_after_year"]]
-    world.today = late_day - timedelta(days=1)
-    before = {row["licenseNumber"] for row in reports(portal)}
-    listed_before = {row["id"] for row in grid(portal, 1)["rows"]}
-    world.today = late_day
-    assert late not in before and late in {row["licenseNumber"] for row in reports(portal)}
-    world.today = new_licence.granted - timedelta(days=1)
-    assert new_licence.id not in {row["id"] for row in grid(portal, 1)["rows"]}
-    assert detail(portal, new_licence.id).status_code == 404
-    world.today = new_licence.granted
-    assert new_licence.id in {row["id"] for row in grid(portal, 1)["rows"]} and new_licence.id in listed_before
-    assert detail(portal, new_licence.id).status_code == 200
+def test_reports_and_licences_appear_only_from_their_dates():
+    world = build_extractives_world(ANCHOR)
+    planted, licences = world.planted, by_code(world)
+    late_day = next(r.submitted.date() for r in world.reports if r.license_number == planted["late"])
+    new_licence = licences[planted["granted_after_year"]]
+
+    def shown(today: date) -> tuple[set[str], set[int], int]:
+        world.today = today
+        return ({row["licenseNumber"] for row in reports(portal)}, {row["id"] for row in grid(portal, 1)["rows"]},
+                detail(portal, new_licence.id).status_code)
+
+    with DemoPortal(extractives_routes(world)) as portal:
+        assert planted["late"] not in shown(late_day - timedelta(days=1))[0]
+        assert planted["late"] in shown(late_day)[0]
+        _, listed, status = shown(new_licence.granted - timedelta(days=1))
+        assert new_licence.id not in listed and status == 404
+        _, listed, status = shown(new_licence.granted)
+        assert new_licence.id in listed and status == 200
+        a_week_ago, today = shown(ANCHOR - timedelta(days=7)), shown(ANCHOR)
+    assert planted["caught_up"] in today[0] - a_week_ago[0]
+    assert licences[planted["newly_granted"]].id in today[1] - a_week_ago[1]
