@@ -13,7 +13,9 @@ from its submission date. A test moves `world.today` forward between runs to wat
 whose code is written `" mv-017129 "`, a row without `submittedDate`, a licence whose detail page
 has no `HolderRegNo`, a licence granted in January of the year (in scope) and one granted after
 its 31 December (out of scope), a revoked licence (out of scope) and a report row for a licence
-the cadastre does not list. `ExtractivesWorld` keeps everything plain so tests compute the
+the cadastre does not list. Two change between the demo's nights, a week apart: a report filed 4
+days before the anchor (`caught_up`: late, once the anchor is past mid-April) and a licence granted
+4 days before it (`newly_granted`). `ExtractivesWorld` keeps everything plain so tests compute the
 expected findings on their own.
 """
 from __future__ import annotations
@@ -153,12 +155,12 @@ def build_extractives_world(as_of: date, seed: int = 2016, licences: int = 300,
     holders = _make_holders(rng, max(8, round(licences / LICENCES_PER_HOLDER)) + 1)
     lone, holders = holders[-1], holders[:-1]
     big = holders[:max(1, len(holders) // 8)]
-    planted = _planted_licences(rng, holders, big, lone, year)
+    planted = _planted_licences(rng, holders, big, lone, anchor)
     drawn = [_random_licence(rng, holders, big, anchor) for _ in range(max(0, licences - len(planted)))]
     numbered = _number(rng, drawn + list(planted.values()))
     planted_codes = {name: licence.code for name, licence in zip(planted, numbered[len(drawn):])}
     reports = _random_reports(rng, numbered[:len(drawn)], (year - 1, year), calendar)
-    reports += _planted_reports(rng, numbered, planted_codes, year, calendar)
+    reports += _planted_reports(rng, numbered, planted_codes, anchor, calendar)
     planted_codes["unlisted_licence"] = UNLISTED_CODE
     return ExtractivesWorld(as_of, year, sorted(numbered, key=lambda licence: licence.id), [*holders, lone],
                             reports, planted_codes)
@@ -284,7 +286,7 @@ def _moment(rng: random.Random, day: date) -> datetime:
 # --- planted cases ----------------------------------------------------------------------------
 
 def _planted_licences(rng: random.Random, holders: list[Holder], big: list[Holder], lone: Holder,
-                      year: int) -> dict[str, Licence]:
+                      anchor: date) -> dict[str, Licence]:
     """The licences of the planted cases (see the module's docstring); big holders hold the bad ones."""
     def licence(granted: date, holder: Holder, kind: str = MINING, status: str = VALID, code: str = "",
                 reg_no_shown: bool = True) -> Licence:
@@ -292,6 +294,7 @@ def _planted_licences(rng: random.Random, holders: list[Holder], big: list[Holde
                        _hectares(rng, kind), granted, _years_after(granted, 30 if kind == MINING else 12),
                        reg_no_shown)
 
+    year = anchor.year - 1
     return {
         "on_time": licence(date(year - 6, 5, 14), rng.choice(holders)),
         "late": licence(date(year - 3, 9, 2), big[0]),
@@ -302,13 +305,17 @@ def _planted_licences(rng: random.Random, holders: list[Holder], big: list[Holde
         "granted_january": licence(date(year, 1, 20), rng.choice(holders), EXPLORATION),
         "granted_after_year": licence(date(year + 1, 1, 12), rng.choice(holders), EXPLORATION),
         "revoked": licence(date(year - 5, 4, 8), big[0], status=REVOKED),
+        "caught_up": licence(date(year - 7, 6, 30), big[-1]),
+        "newly_granted": licence(anchor - timedelta(days=4), rng.choice(holders), EXPLORATION),
     }
 
 
-def _planted_reports(rng: random.Random, licences: list[Licence], codes: dict[str, str], year: int,
+def _planted_reports(rng: random.Random, licences: list[Licence], codes: dict[str, str], anchor: date,
                      calendar: WorkCalendar) -> list[Report]:
-    """Rows for year `year`: on time, 30 days late, a code typed oddly, an undated row, one unlisted licence."""
+    """Rows for the reporting year: on time, 30 days late, a code typed oddly, an undated row, one
+    filed 4 days before the anchor, one of an unlisted licence."""
     by_code = {licence.code: licence for licence in licences}
+    year = anchor.year - 1
     due = report_due(calendar, year)
 
     def report(case: str, days: int, written: str | None = None, dated: bool = True) -> Report:
@@ -318,7 +325,8 @@ def _planted_reports(rng: random.Random, licences: list[Licence], codes: dict[st
 
     unlisted = Report(UNLISTED_CODE, rng.choice(licences).holder, year, _moment(rng, due - timedelta(days=3)), None)
     return [report("on_time", -20), report("late", 30), report("lower_case_code", -5, " mv-017129 "),
-            report("no_submitted_date", -10, dated=False), report("granted_january", 12), unlisted]
+            report("no_submitted_date", -10, dated=False), report("granted_january", 12),
+            report("caught_up", (anchor - timedelta(days=4) - due).days), unlisted]
 
 
 # --- the portals' answers ---------------------------------------------------------------------
