@@ -2,7 +2,7 @@
 
 Sources: the Glass Account organisations listing (`budget.organizations`), each entity's
 postings of group 5 (`budget.reports`) and the Ministry of Finance listing (`budget.mof`).
-Rules: budget.monthly_report and budget.mof_consolidated (rules.md section 3).
+Rules: budget.monthly_report and budget.mof_consolidated (docs/rules.md section 3).
 The shilendans and mof shapes are assumed; their parsers are budget_shilendans.py and
 budget_mof.py, one file each, so a real capture changes one file.
 """
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext, published_on, refusing_empty
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Words, published_on,
+                           refusing_empty)
 from monitor.listing import Listing, PageRequest
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page, full_url
@@ -66,11 +67,11 @@ class BudgetCheck(Check):
     - budget.mof: every run, from page 1 until a page whose items are all dated before the first
       day of `start_month`, or an empty page: a few pages.
 
-    Decisions where rules.md is silent:
+    Decisions where docs/rules.md is silent:
     - Every run asks at least one entity: when all are settled, the one asked longest ago. So a
       reports endpoint that is down is noticed (exit 3) even on a night when nobody needs asking.
     - One entity's request failing (an HTTP error after retries, a 4xx, an answer without its
-      items) fails `budget.reports` for the run: as rules.md section 2 says, every monthly
+      items) fails `budget.reports` for the run: as docs/rules.md section 2 says, every monthly
       obligation is then `unknown` and open findings are carried, not re-checked. The other
       entities are still asked and what they answer is stored. After 5 failures in a row the
       portal is taken to be down and no further entity is asked. Each entity's last request is
@@ -94,6 +95,24 @@ class BudgetCheck(Check):
     portals = {"shilendans": "https://shilendans.gov.mn", "mof": "https://mof.gov.mn"}
     sources = (ORGANIZATIONS, REPORTS, MOF)
     rules = (MONTHLY, CONSOLIDATED)
+    commitment = Commitment("3.3.1.3", "completed", Words(
+        "Шилэн данс: төсвийн гүйцэтгэлийг сар бүр дараа сарын 10-ны дотор нийтлэх",
+        "Glass Account: budget performance posted within 10 days of each month"))
+    labels = {
+        "budget.monthly_report": Words("Сарын төсвийн гүйцэтгэл", "Monthly budget performance"),
+        "budget.mof_consolidated": Words("Сангийн яамны нэгдсэн гүйцэтгэл", "Consolidated budget performance"),
+        "budget.organizations": Words("Шилэн дансны байгууллагууд", "Glass Account organisations"),
+        "budget.reports": Words("Шилэн дансны сарын тайлан", "Glass Account monthly reports"),
+        "budget.mof": Words("Сангийн яамны мэдээ", "Ministry of Finance reports"),
+    }
+    basis = {
+        "budget.monthly_report": Words("Шилэн дансны тухай хууль (2014), Засгийн газрын 2014 оны 384 дүгээр "
+                                       "тогтоол; ЗТНТ 3.3.1.3",
+                                       "Glass Account Law (2014), Government Resolution 384 (2014); OGP 3.3.1.3"),
+        "budget.mof_consolidated": Words("Шилэн дансны тухай хууль (2014); ЗТНТ 3.3.1.3; Төрийн санхүүгийн "
+                                         "удирдлагын үнэлгээний 28 дугаар үзүүлэлт",
+                                         "Glass Account Law (2014); OGP 3.3.1.3; PEFA PI-28"),
+    }
     defaults = {"start_month": "", "report_due_day": 10, "entities": []}
 
     @classmethod

@@ -3,7 +3,7 @@ high-risk organisations have their yearly declaration published.
 
 Source `declarations.search` walks the register letter by letter (portals.md 3a, a verified shape)
 and keeps every official once, de-duplicated on `aid_user_num`. Rule `declarations.published`
-(rules.md section 3) is judged from what was stored.
+(docs/rules.md section 3) is judged from what was stored.
 
 Configuration ([checks.declarations]):
 - `organizations`: the organisations in scope, compared by name after NFC, case, spacing and
@@ -80,8 +80,8 @@ from datetime import date
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, listed_on_last_walk,
-                           refusing_empty)
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Words,
+                           listed_on_last_walk, refusing_empty)
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -129,6 +129,16 @@ class DeclarationsCheck(Check):
     portals = {"xacxom": "https://xacxom.iaac.mn"}
     sources = (SEARCH,)
     rules = (RULE,)
+    commitment = Commitment("3.3.3.4", "completed", Words(
+        "Татвар, гааль, ашигт малтмалын газрын албан тушаалтны хөрөнгө орлогын мэдүүлгийг нийтлэх",
+        "Publish the asset declarations of tax, customs and mineral-resources officials"))
+    labels = {
+        "declarations.published": Words("Хөрөнгө орлогын мэдүүлэг", "Asset declaration published"),
+        "declarations.search": Words("Хөрөнгө орлогын мэдүүлгийн хайлт", "Asset declaration search"),
+    }
+    basis = {
+        "declarations.published": Words("ЗТНТ 3.3.3.4; xacxom.iaac.mn", "OGP 3.3.3.4; xacxom.iaac.mn"),
+    }
     defaults = {"organizations": ["Татварын ерөнхий газар", "Гаалийн ерөнхий газар",
                                   "Ашигт малтмал, газрын тосны газар"],
                 "years": [], "publication_due": "04-01", "roster": ""}

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import Check, CollectContext, EvaluateContext, listed_on_last_walk, refusing_empty
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Words, listed_on_last_walk,
+                           refusing_empty)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.mongolian import normalize_text
@@ -51,6 +52,19 @@ class ExtractivesCheck(Check):
     portals = {"cadastre": "https://cmcs.mrpam.gov.mn", "eiti": "https://e-reporting.eitimongolia.mn"}
     sources = (LICENCES, DETAILS, REPORTS)
     rules = (RULE,)
+    commitment = Commitment("3.3.1.4", "completed", Words(
+        "Ашигт малтмал, газрын тосны тусгай зөвшөөрөл эзэмшигчдийн нэгдсэн санг олон нийтэд нээлттэй болгох",
+        "Open to the public a central database of mineral and oil licence holders"))
+    labels = {
+        "extractives.eiti_report": Words("ОҮИТБС-ын жилийн тайлан", "Yearly EITI report filed"),
+        "extractives.licences": Words("Тусгай зөвшөөрлийн кадастрын жагсаалт", "Mining cadastre licence list"),
+        "extractives.licence_detail": Words("Тусгай зөвшөөрлийн дэлгэрэнгүй", "Licence details"),
+        "extractives.reports": Words("ОҮИТБС-ын цахим тайлагналын тайлангууд", "EITI e-reporting reports"),
+    }
+    basis = {
+        "extractives.eiti_report": Words("Уул уурхай, хүнд үйлдвэрийн сайдын 2020 оны А/37 тушаал, 4 дүгээр хавсралт; ОҮИТБС-ын 4 дүгээр шаардлага; ЗТНТ 3.3.1.4",
+                                         "Order A/37 (2020) of the Minister of Mining and Heavy Industry, annex 4; EITI Standard requirement 4; OGP 3.3.1.4"),
+    }
     defaults = {"years": [], "report_due": "04-15"}
 
     @classmethod

@@ -2,8 +2,8 @@
 
 Sources: the legalinfo.mn register (portals.md 4a) and both draft lists of d.parliament.mn (4b).
 Rules: legal.act_published, legal.effective_before_published and legal.draft_comment_period
-(rules.md section 3). LegalCheck's docstring is the user-facing help: polling cadence and the
-decisions taken where rules.md is silent.
+(docs/rules.md section 3). LegalCheck's docstring is the user-facing help: polling cadence and the
+decisions taken where docs/rules.md is silent.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterator, Mapping
 
-from monitor.check import LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext,
+                           Words)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -54,7 +55,7 @@ class LegalCheck(Check):
     - `legal.drafts`: both draft lists of d.parliament.mn (portals.md 4b, verified endpoint and
       fields; the meaning of `publishDate` and `lawDate` is assumed), `POST {parliament}/tusul/tusulList`.
     Rules: legal.act_published, legal.effective_before_published, legal.draft_comment_period
-    (rules.md section 3, "Legal register").
+    (docs/rules.md section 3, "Legal register").
 
     How often each source is polled, and why:
     - `legal.drafts`: every page of both lists on every run (100 drafts a request). The lists are
@@ -82,11 +83,11 @@ class LegalCheck(Check):
       the look-back, per category; a full walk one per 20 active acts of the category.
       Each walk's reach is stored (record kind `legal.register_walk`) for this reasoning.
 
-    Decisions where rules.md is silent:
+    Decisions where docs/rules.md is silent:
     - Baseline: the register's baseline (the first run that read `legal.register`, every
       category), or for a category added to `categories` later the first run that walked it to
       its end, whichever is later. Acts enacted before it are not judged; an act already listed
-      on it counts as `met` (rules.md section 2).
+      on it counts as `met` (docs/rules.md section 2).
     - An act first seen after the run's date (a back-dated run) is outside that run. Both act
       rules depend on `legal.register`: on a run where it could not be read they are `unknown`,
       and their open findings are carried, not re-checked.
@@ -96,7 +97,7 @@ class LegalCheck(Check):
       with an unreadable enacted date is not judged, one with an unreadable enforcement date is not
       judged by legal.effective_before_published (neither has a due date to judge against), and a
       posting with an unreadable publishDate makes its submission's obligation `unknown`.
-    - Agency of a category rules.md names no issuing body for (not 27, 28, 33, 34, 35): `unknown`,
+    - Agency of a category docs/rules.md names no issuing body for (not 27, 28, 33, 34, 35): `unknown`,
       keyed `category-{n}`.
     - legal.draft_comment_period window: lawDate in [run date − `window_days`, run date], both
       ends included; a submitted draft without a readable `lawDate` is not judged (a data note).
@@ -106,7 +107,7 @@ class LegalCheck(Check):
       recur under one name). Where several postings still share the name, the earliest counts (the
       reading most favourable to the agency) and a data note names them. A posting the portal
       gives no publishDate for counts from the day the monitor first saw it (met if it was there
-      on the baseline of `legal.drafts`), as rules.md section 2 says.
+      on the baseline of `legal.drafts`), as docs/rules.md section 2 says.
     - Draft agency: `creator.name` normalised, keyed by `creator.id` (else the name); `unknown`
       when the draft names no creator. Drafts carry no evidence link: the API has no page per draft.
     - A draft never seen in the preparation list is `missing`, except when its `lawDate` is before
@@ -120,6 +121,22 @@ class LegalCheck(Check):
     portals = {"legalinfo": "https://legalinfo.mn", "parliament": "https://api-d.parliament.mn"}
     sources = (REGISTER, DRAFTS)
     rules = ("legal.act_published", "legal.effective_before_published", "legal.draft_comment_period")
+    commitment = Commitment("3.3.3.6", "not legible in the report", Words(
+        "Хуулийн төсөл, эрх зүйн актыг олон нийтэд цаг тухайд нь хүргэх",
+        "Deliver draft laws and acts to the public in due time"))
+    labels = {
+        "legal.act_published": Words("Эрх зүйн акт бүртгэлд орох", "Act entered in the register"),
+        "legal.effective_before_published": Words("Нийтлэгдэхээс өмнө хүчин төгөлдөр болсон",
+                                                  "Act in force before it was published"),
+        "legal.draft_comment_period": Words("Хуулийн төслийн санал авах хугацаа", "Draft law comment period"),
+        "legal.register": Words("Эрх зүйн актын бүртгэл", "Register of legal acts"),
+        "legal.drafts": Words("УИХ-ын хуулийн төслийн жагсаалт", "Parliament's lists of draft laws"),
+    }
+    basis = {
+        "legal.act_published": Words("ЗТНТ 3.3.3.6; legalinfo.mn", "OGP 3.3.3.6; legalinfo.mn"),
+        "legal.effective_before_published": Words("ЗТНТ 3.3.3.6; legalinfo.mn", "OGP 3.3.3.6; legalinfo.mn"),
+        "legal.draft_comment_period": Words("ЗТНТ 3.3.3.6; d.parliament.mn", "OGP 3.3.3.6; d.parliament.mn"),
+    }
     defaults = {"categories": [27, 28, 33], "publish_due_days": 10, "comment_days": 30, "window_days": 365,
                 "preparation_list": "eb5c6c00-0000-4000-8000-000000000001",
                 "submitted_list": "6101970e-2fb0-4394-8113-db13d7374fb6",
@@ -347,7 +364,7 @@ def _certain(absent_on: date | None, due: date, first_seen: date) -> bool:
 
 
 def _category_agency(category: int) -> tuple[str, str]:
-    """The issuing body of a category (rules.md), and its key; `unknown` for other categories."""
+    """The issuing body of a category (docs/rules.md), and its key; `unknown` for other categories."""
     name = CATEGORY_AGENCIES.get(category)
     return (name, name) if name else (UNKNOWN, f"category-{category}")
 

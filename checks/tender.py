@@ -2,7 +2,7 @@
 
 Sources: the open-data invitations API, the results listing, each result's detail page
 (fetched once: a published result never changes) and the contracts listing.
-Rules: tender.result_published and tender.contract_published (rules.md section 3).
+Rules: tender.result_published and tender.contract_published (docs/rules.md section 3).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Words
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -45,6 +45,24 @@ class TenderCheck(Check):
     portals = {"tender_opendata": "https://opendata.tender.gov.mn", "tender": "https://www.tender.gov.mn"}
     sources = (INVITATIONS, RESULTS, DETAILS, CONTRACTS)
     rules = ("tender.result_published", "tender.contract_published")
+    commitment = Commitment("3.3.1.8", "completed", Words(
+        "80 сая төгрөгөөс дээш төсөвт худалдан авалтын гэрээг ил болгох",
+        "Disclose budget-funded procurement contracts above 80 million MNT"))
+    labels = {
+        "tender.result_published": Words("Тендерийн үр дүн нийтлэх", "Tender result published"),
+        "tender.contract_published": Words("Гэрээ нийтлэх (80 сая төгрөгөөс дээш)",
+                                           "Contract above 80 million MNT published"),
+        "tender.invitations": Words("Тендерийн урилгын нээлттэй өгөгдөл", "Tender invitations (open data)"),
+        "tender.results": Words("Тендерийн үр дүнгийн жагсаалт", "Tender results list"),
+        "tender.result_detail": Words("Тендерийн үр дүнгийн дэлгэрэнгүй", "Tender result details"),
+        "tender.contracts": Words("Гэрээний жагсаалт", "Contracts list"),
+    }
+    basis = {
+        "tender.result_published": Words("ЗТНТ 3.3.1.8; tender.gov.mn дахь тендерийн үр дүн",
+                                         "OGP 3.3.1.8; tender.gov.mn results"),
+        "tender.contract_published": Words("ЗТНТ 3.3.1.8; 80,000,000 төгрөгөөс дээш гэрээ",
+                                           "OGP 3.3.1.8; contracts above 80,000,000 MNT"),
+    }
     defaults = {"years": [], "result_due_days": 30, "contract_due_days": 30,
                 "contract_threshold_mnt": 80_000_000, "token_env": "TENDER_OPENDATA_TOKEN",
                 "full_walk_days": 7}

@@ -1,4 +1,4 @@
-"""Ulaanbaatar days, working days and due dates (rules.md section 1). Pure functions, no I/O."""
+"""Ulaanbaatar days, working days and due dates (docs/rules.md section 1). Pure functions, no I/O."""
 from __future__ import annotations
 
 import re

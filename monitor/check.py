@@ -198,7 +198,7 @@ class EvaluateContext:
 
 
 def published_on(record: Record | None, day: str | None, baseline: date | None) -> tuple[date | None, bool]:
-    """The published date of an item (rules.md section 2), and whether it counts as baseline.
+    """The published date of an item (docs/rules.md section 2), and whether it counts as baseline.
 
     The portal's own date (`day`, YYYY-MM-DD...) when it gives one; else the run date on which the
     monitor first saw the item; but an item already there on the `baseline` read of its listing,
@@ -241,13 +241,41 @@ def refusing_empty(parse: Callable[[Page], T], is_empty: Callable[[T], bool], ha
     return read
 
 
+@dataclass(frozen=True)
+class Words:
+    """One thing a reader sees, in Mongolian and in English: each digest is wholly in one language."""
+
+    mn: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.mn if lang == "mn" else self.en
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """The OGP commitment (National Action Plan 2014–2016) a check's rules measure, with the
+    completion level the government claimed for it in its self-assessment."""
+
+    number: str
+    claimed: str
+    promise: Words
+
+
 class Check:
-    """Base class of every check. Subclasses set the class attributes and implement both methods."""
+    """Base class of every check. Subclasses set the class attributes and implement both methods.
+
+    The class is the check's whole description: the core, the digest and the demo know a check
+    only through these attributes, so a check installed from another package works like a built-in.
+    """
 
     name: ClassVar[str]
     portals: ClassVar[dict[str, str]] = {}  # the `[portals]` keys it reads, with their default base URLs
     sources: ClassVar[tuple[str, ...]]
     rules: ClassVar[tuple[str, ...]]
+    labels: ClassVar[dict[str, Words]] = {}  # each rule and source as a reader knows it
+    basis: ClassVar[dict[str, Words]] = {}  # each rule's legal basis
+    commitment: ClassVar[Commitment | None] = None  # the OGP commitment its rules measure
     defaults: ClassVar[dict[str, Any]] = {}
 
     @classmethod

@@ -19,6 +19,7 @@ from typing import Sequence, TextIO
 from . import __version__
 from .calendar import today_in_ulaanbaatar
 from .config import LANGUAGES, Config, load_config
+from .describe import describe_checks
 from .digest import DigestView, digest_context, render_digest, write_digests
 from .errors import ConfigError, MonitorError
 from .export import findings_csv
@@ -75,6 +76,8 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     digest.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     digest.add_argument("--as-of", type=_as_of, help="the digest's date (default: the latest run's)")
 
+    commands.add_parser("checks", help="every check's help: its portals, sources, rules and decisions")
+
     findings = commands.add_parser("findings", parents=[common], help="the open findings")
     output = findings.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="as JSON")
@@ -106,6 +109,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         handler.setFormatter(log_formatter(sys.stderr))
         logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                             handlers=[handler])
+        if args.command == "checks":
+            out.write(describe_checks(checks[name] for name in sorted(checks)))
+            return EXIT_OK
         config = load_config(getattr(args, "config", None), checks)
         db_path = getattr(args, "db", None) or config.db
         if args.command == "findings":

@@ -15,12 +15,12 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from .commitments import COMMITMENTS, rule_basis
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
-from .i18n import source_name, translate, translate_count
+from .i18n import translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
+from .registry import commitments, rule_basis, rule_name, source_name
 from .store import Store
 
 FORMATS = {"html": "html", "text": "txt"}
@@ -213,16 +213,16 @@ def _coverage(figures: Iterable[AgencyFigures]) -> list[dict[str, Any]]:
 def _commitments(figures: list[AgencyFigures], view: DigestView) -> list[dict[str, Any]]:
     """Each commitment's measured completion level beside the level the government claimed."""
     rows = []
-    for commitment in COMMITMENTS:
-        if not any(view.follows_check(_check_of(rule)) for rule in commitment.rules):
+    for commitment, rules in commitments():
+        if not any(view.follows_check(_check_of(rule)) for rule in rules):
             continue
         total = AgencyFigures("", "", "")
         for row in figures:
-            if row.rule in commitment.rules:
+            if row.rule in rules:
                 for status, count in row.counts.items():
                     total.counts[status] += count
         rows.append({"number": commitment.number, "claimed": commitment.claimed,
-                     "promise": commitment.promise_mn if view.language == "mn" else commitment.promise_en,
+                     "promise": commitment.promise(view.language),
                      "rate": total.on_time_rate, "measured": ogp_level(total.on_time_rate),
                      "due": total.due})
     return rows
@@ -243,6 +243,7 @@ def render_digest(context: dict[str, Any], fmt: str) -> str:
         t=lambda key, **values: translate(key, lang).format(**values) if values else translate(key, lang),
         count=lambda key, n: translate_count(key, n, lang),
         basis=lambda rule: rule_basis(rule, lang),
+        rule_name=lambda rule: rule_name(rule, lang),
         source_name=lambda source: source_name(source, lang),
         failed_names=", ".join(source_name(source, lang) for source in context["failed_sources"]),
         rule_url=lambda rule: rule_url(context["methodology_url"], rule),

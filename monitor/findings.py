@@ -1,4 +1,4 @@
-"""The life of a finding (rules.md section 4): new, ongoing, resolved, and carried when unread.
+"""The life of a finding (docs/rules.md section 4): new, ongoing, resolved, and carried when unread.
 
 A finding's identity is (rule, agency key, subject). Its state is judged against the last
 run of the check on an earlier day, so a re-run on the same day gives the same answer: the

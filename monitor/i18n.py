@@ -1,8 +1,7 @@
 """The digest's words in Mongolian and English: one template set, translated strings.
 
-Two tables: STRINGS (the digest's own words, and each rule's name keyed by rule id) and
-SOURCE_NAMES (each source a check reads, keyed by its id). A reader sees a source by its name;
-its id is shown only as detail beside it, for whoever reads the logs.
+STRINGS holds the digest's own words. What a check reads and judges (its rules, sources, legal
+basis and OGP commitment) is named by the check itself (monitor.registry), in both languages.
 """
 from __future__ import annotations
 
@@ -101,34 +100,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "mn": "Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав.",
         "en": "Agency names are shown as the portals write them.",
     },
-    "tender.result_published": {"mn": "Тендерийн үр дүн нийтлэх", "en": "Tender result published"},
-    "tender.contract_published": {"mn": "Гэрээ нийтлэх (80 сая төгрөгөөс дээш)",
-                                  "en": "Contract above 80 million MNT published"},
-    "budget.monthly_report": {"mn": "Сарын төсвийн гүйцэтгэл", "en": "Monthly budget performance"},
-    "budget.mof_consolidated": {"mn": "Сангийн яамны нэгдсэн гүйцэтгэл", "en": "Consolidated budget performance"},
-    "declarations.published": {"mn": "Хөрөнгө орлогын мэдүүлэг", "en": "Asset declaration published"},
-    "legal.act_published": {"mn": "Эрх зүйн акт бүртгэлд орох", "en": "Act entered in the register"},
-    "legal.effective_before_published": {"mn": "Нийтлэгдэхээс өмнө хүчин төгөлдөр болсон",
-                                         "en": "Act in force before it was published"},
-    "legal.draft_comment_period": {"mn": "Хуулийн төслийн санал авах хугацаа", "en": "Draft law comment period"},
-    "extractives.eiti_report": {"mn": "ОҮИТБС-ын жилийн тайлан", "en": "Yearly EITI report filed"},
-}
-
-
-SOURCE_NAMES: dict[str, dict[str, str]] = {
-    "tender.invitations": {"mn": "Тендерийн урилгын нээлттэй өгөгдөл", "en": "Tender invitations (open data)"},
-    "tender.results": {"mn": "Тендерийн үр дүнгийн жагсаалт", "en": "Tender results list"},
-    "tender.result_detail": {"mn": "Тендерийн үр дүнгийн дэлгэрэнгүй", "en": "Tender result details"},
-    "tender.contracts": {"mn": "Гэрээний жагсаалт", "en": "Contracts list"},
-    "budget.organizations": {"mn": "Шилэн дансны байгууллагууд", "en": "Glass Account organisations"},
-    "budget.reports": {"mn": "Шилэн дансны сарын тайлан", "en": "Glass Account monthly reports"},
-    "budget.mof": {"mn": "Сангийн яамны мэдээ", "en": "Ministry of Finance reports"},
-    "declarations.search": {"mn": "Хөрөнгө орлогын мэдүүлгийн хайлт", "en": "Asset declaration search"},
-    "legal.register": {"mn": "Эрх зүйн актын бүртгэл", "en": "Register of legal acts"},
-    "legal.drafts": {"mn": "УИХ-ын хуулийн төслийн жагсаалт", "en": "Parliament's lists of draft laws"},
-    "extractives.licences": {"mn": "Тусгай зөвшөөрлийн кадастрын жагсаалт", "en": "Mining cadastre licence list"},
-    "extractives.licence_detail": {"mn": "Тусгай зөвшөөрлийн дэлгэрэнгүй", "en": "Licence details"},
-    "extractives.reports": {"mn": "ОҮИТБС-ын цахим тайлагналын тайлангууд", "en": "EITI e-reporting reports"},
 }
 
 
@@ -142,8 +113,3 @@ def translate_count(key: str, n: int, lang: str) -> str:
     forms = STRINGS[key]
     form = forms.get(f"{lang}_one", forms[lang]) if n == 1 else forms[lang]
     return form.format(n=n)
-
-
-def source_name(source: str, lang: str) -> str:
-    """A source as a reader knows it; its id when it has no name yet (a new check)."""
-    return SOURCE_NAMES.get(source, {}).get(lang, source)

@@ -1,4 +1,4 @@
-"""Obligations and their status (rules.md section 2), and the figures per agency (section 5)."""
+"""Obligations and their status (docs/rules.md section 2), and the figures per agency (section 5)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -115,7 +115,7 @@ def figures_from_counts(counts: Iterable[tuple[str, str, str, str, int]]) -> lis
 
 
 def ogp_level(rate: float | None) -> str | None:
-    """Measured OGP completion level from an on-time rate (rules.md section 5)."""
+    """Measured OGP completion level from an on-time rate (docs/rules.md section 5)."""
     if rate is None:
         return None
     if rate >= 0.9:

@@ -160,7 +160,7 @@ class Runner:
                                    failed, notes)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
         try:
-            obligations = check.evaluate(evaluate)
+            obligations = list(check.evaluate(evaluate))  # a generator is welcome, and read once
         except Exception as exc:  # a bug in a rule: keep every finding as it was, judge nothing
             log.exception("unexpected failure judging %s", check.name)
             self.store.save_notes(run_id, check.name, notes.items)

@@ -25,6 +25,7 @@ def test_the_demo_rebuilds_its_database_and_digests_and_leaves_other_files_alone
     stale.close()
     (out / "digests").mkdir()
     (out / "digests" / "digest-2020-01-01.en.html").write_text("old", encoding="utf-8")
+    (out / "digests" / "findings-2020-01-01.csv").write_text("old", encoding="utf-8")
 
     assert run_demo(out, TODAY, nights_before_today=(0,)) == 0
 
@@ -32,7 +33,7 @@ def test_the_demo_rebuilds_its_database_and_digests_and_leaves_other_files_alone
     with sqlite3.connect(out / "monitor.db") as conn:
         assert conn.execute("select as_of from runs").fetchall() == [(TODAY.isoformat(),)]
     digests = sorted(p.name for p in (out / "digests").iterdir())
-    assert digests and all(name.startswith(f"digest-{TODAY}") for name in digests)
+    assert digests and all(name.startswith((f"digest-{TODAY}", f"findings-{TODAY}")) for name in digests)
 
 
 def test_a_second_serve_on_a_used_port_is_one_line_and_exit_2(tmp_path):

@@ -37,8 +37,9 @@ def clear_previous_demo(out_dir: Path) -> None:
     """Remove what an earlier demo wrote, and only that: a running `serve` keeps its files beside it."""
     for name in WRITTEN:
         (out_dir / name).unlink(missing_ok=True)
-    for digest in (out_dir / "digests").glob("digest-*"):
-        digest.unlink()
+    for pattern in ("digest-*", "findings-*.csv"):  # the digests and the CSV written beside them
+        for written in (out_dir / "digests").glob(pattern):
+            written.unlink()
 
 
 def run_demo(out_dir: Path, today: date, nights_before_today: tuple[int, ...] = NIGHTS_BEFORE_TODAY) -> int:
