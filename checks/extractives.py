@@ -107,7 +107,8 @@ class ExtractivesCheck(Check):
             form = {"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
                     "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"}
             parse = refusing_empty(lambda page: parse_eiti_reports(page.json()), lambda rows: not rows,
-                                   listed.get(year, 0) > 0, f"no reports for {year} where reports were listed before")
+                                   listed.get(year, 0) > 0,
+                                   f"the reports of {year} are empty where {listed.get(year, 0)} were listed before")
             earliest: dict[str, dict[str, Any]] = {}
             for row in ctx.read(parse, "POST", url, data=form):
                 for field, text in row["unreadable"].items():

@@ -64,19 +64,22 @@ import pytest
 
 import monitor.runner
 from monitor import cli
+from monitor.config import portal_defaults
 from monitor.demo.budget_world import budget_routes, build_budget_world
 from monitor.demo.declarations_world import build_declarations_world, declarations_routes
+from monitor.demo.extractives_world import build_extractives_world, extractives_routes
 from monitor.demo.legal_world import build_legal_world, legal_routes
 from monitor.demo.server import HTML, JSON, DemoPortal, Fault, Route
 from monitor.demo.tender_world import build_tender_world, tender_routes
 from monitor.fetcher import MAX_REDIRECTS, Fetcher
+from monitor.registry import available_checks
 
 D, D2 = date(2026, 11, 26), date(2026, 12, 3)
 TOKEN = "fault-matrix-token"
 TIMEOUT, HANG = 0.4, 1.5
 RETRY_AFTER, MAX_RETRY_AFTER = 7, 0.05
 MAX_BYTES = 1_000_000
-CHECKS = ("tender", "budget", "declarations", "legal")
+CHECKS = ("tender", "budget", "declarations", "legal", "extractives")
 
 SOURCES: dict[str, tuple[str, str]] = {  # source -> (check, portal base)
     "tender.invitations": ("tender", "tender_opendata"),
@@ -89,11 +92,16 @@ SOURCES: dict[str, tuple[str, str]] = {  # source -> (check, portal base)
     "declarations.search": ("declarations", "xacxom"),
     "legal.register": ("legal", "legalinfo"),
     "legal.drafts": ("legal", "parliament"),
+    "extractives.licences": ("extractives", "cadastre"),
+    "extractives.licence_detail": ("extractives", "cadastre"),
+    "extractives.reports": ("extractives", "eiti"),
 }
-BASES = ("tender_opendata", "tender", "shilendans", "mof", "xacxom", "legalinfo", "parliament")
+BASES = tuple(portal_defaults(available_checks()))  # every portal a check reads
 JSON_SOURCES = frozenset({"tender.invitations", "budget.organizations", "budget.reports",
-                          "declarations.search", "legal.register", "legal.drafts"})
-POST_SOURCES = frozenset({"tender.invitations", "declarations.search", "legal.register", "legal.drafts"})
+                          "declarations.search", "legal.register", "legal.drafts",
+                          "extractives.licences", "extractives.reports"})
+POST_SOURCES = frozenset({"tender.invitations", "declarations.search", "legal.register", "legal.drafts",
+                          "extractives.reports"})
 
 # The rules whose obligations all depend on a source: a persistent failure raises nothing new from
 # them. tender.result_detail only makes the contracts of results whose page is unread unknown, so
@@ -109,6 +117,9 @@ NO_NEW: dict[str, frozenset[str]] = {
     "declarations.search": frozenset({"declarations.published"}),
     "legal.register": frozenset({"legal.act_published", "legal.effective_before_published"}),
     "legal.drafts": frozenset({"legal.draft_comment_period"}),
+    "extractives.licences": frozenset({"extractives.eiti_report"}),
+    "extractives.licence_detail": frozenset(),  # only the licences whose page is unread are unknown
+    "extractives.reports": frozenset({"extractives.eiti_report"}),
 }
 # The earlier findings a persistent failure must carry (rechecked false): (rule, status or None for
 # any). budget.reports: a late month has its posting stored, so it is judged from it (re-checked);
@@ -150,6 +161,9 @@ MISSING_BLOCK: dict[str, Callable[[bytes], bytes]] = {
     "declarations.search": _json_edit(lambda d: d.pop("retdata")),
     "legal.register": _json_edit(lambda d: d.update(Html=d["Html"].replace("legal-list-component", "legal-item"))),
     "legal.drafts": _json_edit(lambda d: d.pop("list")),
+    "extractives.licences": _json_edit(lambda d: d.pop("rows")),
+    "extractives.licence_detail": _sub(rb"var license\s*=", b"var licence_data ="),
+    "extractives.reports": _json_edit(lambda d: d.pop("data")),
 }
 EMPTY_LISTING: dict[str, Callable[[bytes], bytes]] = {
     "tender.invitations": _json_edit(lambda d: d.update(total=0, data=[])),
@@ -161,6 +175,8 @@ EMPTY_LISTING: dict[str, Callable[[bytes], bytes]] = {
     "declarations.search": _json_edit(lambda d: d.update(retdata=[])),
     "legal.register": _json_edit(lambda d: d.update(Html="")),
     "legal.drafts": _json_edit(lambda d: d.update(count=0, list=[])),
+    "extractives.licences": _json_edit(lambda d: d.update(total=0, records=0, rows=[])),
+    "extractives.reports": _json_edit(lambda d: d.update(data=[])),
 }
 
 
@@ -318,7 +334,8 @@ def _routes(as_of: date) -> list[Route]:
     return [*tender_routes(build_tender_world(as_of, agencies=10, invitations=60, anchor=D2), token=TOKEN),
             *budget_routes(build_budget_world(as_of, entities=20, anchor=D2)),
             *declarations_routes(build_declarations_world(as_of, officials=80, anchor=D2)),
-            *legal_routes(build_legal_world(as_of, anchor=D2, years=1))]
+            *legal_routes(build_legal_world(as_of, anchor=D2, years=1)),
+            *extractives_routes(build_extractives_world(as_of, licences=40, anchor=D2))]
 
 
 @dataclass
