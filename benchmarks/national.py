@@ -1,8 +1,8 @@
 """National-scale benchmark (issue 7): the monitor against a country's worth of portals, and the floor.
 
-Serves a generated world for all four portals (`--scale` times the national sizes: some 15,000
+Serves a generated world for every portal (`--scale` times the national sizes: some 15,000
 tender invitations a year with their results and contracts, 1,800 budget entities, 40,000
-declarants, 14,000 acts) with monitor.demo.server.DemoPortal on 127.0.0.1, then:
+declarants, 14,000 acts, 3,745 mining and exploration licences with their EITI reports) with monitor.demo.server.DemoPortal on 127.0.0.1, then:
 
 1. COLD: `monitor run --no-send --as-of D` on an empty database, as a separate process.
 2. WARM: `monitor run --no-send --as-of D+1` on that database, against the world a day later
@@ -78,9 +78,11 @@ CATEGORIES = (27, 28, 33)  # interface.md's default [checks.legal] categories
 APP_ID = "56cc90a2-83a0-4e1f-994d-7fdebfdfbf68"
 PREPARATION_LIST, SUBMITTED_LIST = "eb5c6c00-0000-4000-8000-000000000001", "6101970e-2fb0-4394-8113-db13d7374fb6"
 BUDGET_GROUP = 5
+LICENCES_PER_PAGE, VALID = 500, "Хүчинтэй"  # portals.md 5a; the cadastre's valid status
 SOURCES = ("tender.invitations", "tender.results", "tender.result_detail", "tender.contracts",
            "budget.organizations", "budget.reports", "budget.mof", "declarations.search",
-           "legal.register", "legal.drafts")
+           "legal.register", "legal.drafts",
+           "extractives.licences", "extractives.licence_detail", "extractives.reports")
 ANCHOR_DAYS_AHEAD = 7
 # Issue 7's targets, measured at full scale.
 COLD_WALL_RATIO, WARM_REQUEST_RATIO, PEAK_MB, DIGEST_SECONDS, DIGEST_AGENCIES = 1.5, 1.2, 200, 1.0, 2000
@@ -152,6 +154,10 @@ def cold_floor(worlds: Worlds, as_of: date) -> list[Fetch]:
                                                            REGISTER_PER_PAGE))
     for list_id in (PREPARATION_LIST, SUBMITTED_LIST):
         fetches += _draft_pages(list_id, counted_pages(len(legal.drafts(list_id)), DRAFTS_PER_PAGE))
+    listed = worlds.extractives.listed()
+    fetches += _licence_pages(counted_pages(len(listed), LICENCES_PER_PAGE))
+    fetches += [_licence_detail(licence.id) for licence in listed if licence.status == VALID]
+    fetches.append(_eiti_reports(as_of.year - 1))
     return fetches
 
 
@@ -192,6 +198,12 @@ def warm_floor(before: Worlds, after: Worlds, as_of: date) -> list[Fetch]:
         fresh = sum(1 for d in listed_drafts if d.id not in known_drafts)
         fetches += _draft_pages(list_id, new_pages(fresh, DRAFTS_PER_PAGE,
                                                    counted_pages(len(listed_drafts), DRAFTS_PER_PAGE)))
+    listed = after.extractives.listed()
+    fetches += _licence_pages(counted_pages(len(listed), LICENCES_PER_PAGE))  # the whole grid: it is the scope
+    known_valid = {licence.id for licence in before.extractives.listed() if licence.status == VALID}
+    fetches += [_licence_detail(licence.id) for licence in listed
+                if licence.status == VALID and licence.id not in known_valid]
+    fetches.append(_eiti_reports(as_of.year - 1))
     return fetches
 
 
@@ -260,6 +272,22 @@ def _draft_pages(list_id: str, pages: int) -> list[Fetch]:
     return [Fetch("legal.drafts", "POST", "/tusul/tusulList",
                   json={"appId": APP_ID, "parentId": list_id, "page": page, "limit": DRAFTS_PER_PAGE,
                         "orderBy": "publishDate", "orderDir": "DESC"}) for page in range(1, pages + 1)]
+
+
+def _licence_pages(pages: int) -> list[Fetch]:
+    return [Fetch("extractives.licences", "GET", "/CMCS/License/GridData",
+                  params={"page": page, "rows": LICENCES_PER_PAGE, "sidx": "Id", "sord": "asc", "_search": "false"})
+            for page in range(1, pages + 1)]
+
+
+def _licence_detail(licence_id: int) -> Fetch:
+    return Fetch("extractives.licence_detail", "GET", f"/CMCS/License/Details/{licence_id}")
+
+
+def _eiti_reports(year: int) -> Fetch:
+    return Fetch("extractives.reports", "POST", "/reportListAppend/",
+                 data={"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
+                       "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"})
 
 
 def floor_worker(plan_path: str) -> int:
@@ -485,7 +513,10 @@ def print_report(scale: float, sizes: WorldSizes, worlds: Worlds, as_of: date, b
                + ", ".join(f"{y} {len(worlds.tender.results(y)):,}" for y in years_of(as_of))
                + f"), {len(worlds.budget.entities):,} budget entities, {len(worlds.declarations.officials):,} "
                f"declarants, {len(worlds.legal.acts):,} acts ({sum(len(worlds.legal.register(c, True)) for c in CATEGORIES):,}"
-               f" active in categories {', '.join(map(str, CATEGORIES))}); built in {build_seconds:.1f} s")
+               f" active in categories {', '.join(map(str, CATEGORIES))}), "
+               f"{len(worlds.extractives.licences):,} licences "
+               f"({sum(1 for licence in worlds.extractives.listed() if licence.status == VALID):,} valid); "
+               f"built in {build_seconds:.1f} s")
     rows = [("wall time (s)", cold.monitor.wall, cold.floor.wall, warm.monitor.wall, warm.floor.wall, "{:.2f}"),
             ("  of which in fetcher (s)", cold.fetch_seconds, cold.floor_loop, warm.fetch_seconds, warm.floor_loop, "{:.2f}"),
             ("CPU time (s)", cold.monitor.cpu, cold.floor.cpu, warm.monitor.cpu, warm.floor.cpu, "{:.2f}"),

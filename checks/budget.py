@@ -19,7 +19,7 @@ from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, W
                            refusing_empty)
 from monitor.listing import Listing, PageRequest
 from monitor.errors import ConfigError, LayoutChanged, SourceError
-from monitor.fetcher import Page, full_url
+from monitor.fetcher import Page
 from monitor.mongolian import find_last_month, fold_name, normalize_text
 from monitor.obligations import Obligation
 from monitor.store import Record
@@ -181,9 +181,9 @@ class BudgetCheck(Check):
             raise SourceError(f"{len(failures)} of {len(wanted)} entities unreadable; first: {failures[0]}")
 
     @staticmethod
-    def _report_pages(ctx: CollectContext, wanted: list[tuple[Entity, list[int]]],
-                      seen_before: set[tuple[str, int]]) -> Iterator[tuple[str, Callable[[Page], list[dict[str, Any]]]]]:
-        """Each entity's postings page of each year asked, with its parser. An empty answer where
+    def _report_pages(ctx: CollectContext, wanted: list[tuple[Entity, list[int]]], seen_before: set[tuple[str, int]]
+                      ) -> Iterator[tuple[str, dict[str, Any], Callable[[Page], list[dict[str, Any]]]]]:
+        """Each entity's postings page (URL, query) of each year asked, with its parser. An empty answer where
         postings were stored before is not believed (postings only accumulate): it is a broken
         answer, not an entity that posted nothing."""
         for entity, years in wanted:
@@ -192,7 +192,7 @@ class BudgetCheck(Check):
                 parse = refusing_empty(functools.partial(_parse_reports, year=year), lambda parsed: not parsed,
                                        (entity.key, year) in seen_before,
                                        f"no postings for {year} where postings were seen before")
-                yield full_url(url, {"year": year, "group": GROUP}), parse
+                yield url, {"year": year, "group": GROUP}, parse
 
     def _poll_entity(self, ctx: CollectContext, entity: Entity,
                      outcomes: list[tuple[int, Callable[[], list[dict[str, Any]]]]],

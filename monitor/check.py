@@ -14,7 +14,7 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 from .calendar import WorkCalendar
 from .errors import FetchError, LayoutChanged, PortalError, SourceError
-from .fetcher import Fetcher, Page
+from .fetcher import Fetcher, Page, full_url
 from .listing import Listing, P
 from .obligations import Obligation, judge
 from .store import Record, Store
@@ -54,16 +54,17 @@ class CollectContext:
         page = self.fetcher.request(method, url, **request)
         return self._parsed(parse, page, lambda: self.fetcher.request(method, url, revalidate=False, **request))
 
-    def read_each(self, pages: Iterable[tuple[str, Callable[[Page], T]]]) -> Iterator[tuple[str, Callable[[], T]]]:
-        """GET each URL and parse it with its parser, as `read` does, the next pages arriving while
-        this one is parsed ([fetch] concurrency). Yields each URL, in order, with its outcome:
-        calling it gives the parsed page, or raises what `read` would have raised."""
+    def read_each(self, pages: Iterable[tuple[str, Mapping[str, Any] | None, Callable[[Page], T]]]
+                  ) -> Iterator[tuple[str, Callable[[], T]]]:
+        """GET each (URL, query parameters) and parse it with its parser, as `read` does, the next
+        pages arriving while this one is parsed ([fetch] concurrency). Yields each page's full URL,
+        in order, with its outcome: calling it gives the parsed page, or raises what `read` would."""
         parsers: deque[Callable[[Page], T]] = deque()
 
         def urls() -> Iterator[str]:
-            for url, parse in pages:
+            for url, params, parse in pages:
                 parsers.append(parse)
-                yield url
+                yield full_url(url, params)
 
         for url, answer in self.fetcher.get_each(urls()):
             yield url, functools.partial(self._answered, parsers.popleft(), url, answer)
@@ -114,7 +115,7 @@ class CollectContext:
         have = self.record_keys(kind)
         wanted = {url: key for key, url in urls.items() if key not in have}
         failures: list[str] = []
-        for url, outcome in self.read_each((url, parse) for url in wanted):
+        for url, outcome in self.read_each((url, None, parse) for url in wanted):
             try:
                 record = outcome()
             except FetchError as exc:

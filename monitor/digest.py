@@ -228,6 +228,10 @@ def _commitments(figures: list[AgencyFigures], view: DigestView) -> list[dict[st
     return rows
 
 
+# The bar of an on-time rate takes the colour of the OGP level that rate measures (docs/rules.md).
+LEVEL_COLOURS = {"complete": "#26734d", "substantial": "#c98a00", "limited": "#b3261e", "not started": "#b3261e"}
+
+
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
     """One Jinja2 environment for the process: templates compile once, not per digest."""
@@ -247,6 +251,7 @@ def render_digest(context: dict[str, Any], fmt: str) -> str:
         source_name=lambda source: source_name(source, lang),
         failed_names=", ".join(source_name(source, lang) for source in context["failed_sources"]),
         rule_url=lambda rule: rule_url(context["methodology_url"], rule),
+        level_colour=lambda rate: LEVEL_COLOURS[ogp_level(rate)],
         **context)
 
 
