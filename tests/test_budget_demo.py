@@ -12,8 +12,8 @@ import holidays
 import pytest
 import requests
 
-from checks.budget_mof import parse_mof_page
-from checks.budget_shilendans import parse_organizations_page, parse_reports
+from checks.budget.consolidated_pages import parse_mof_page
+from checks.budget.entity_pages import parse_organizations_page, parse_reports
 from monitor.cli import main
 from monitor.demo.budget_world import BudgetWorld, budget_routes, build_budget_world
 from monitor.demo.server import DemoPortal

@@ -1,12 +1,12 @@
-"""checks/budget_shilendans.py and checks/budget_mof.py: the assumed shapes of portals.md 2a, 2b, 2c."""
+"""checks/budget/entity_pages.py and checks/budget/consolidated_pages.py: the assumed shapes of portals.md 2a, 2b, 2c."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from checks.budget_mof import parse_mof_page
-from checks.budget_shilendans import parse_organizations_page, parse_reports
+from checks.budget.consolidated_pages import parse_mof_page
+from checks.budget.entity_pages import parse_organizations_page, parse_reports
 from monitor.errors import LayoutChanged
 
 

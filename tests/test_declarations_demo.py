@@ -22,7 +22,7 @@ import requests
 
 from monitor.config import portal_defaults
 from monitor.registry import available_checks
-from checks.declarations_pages import LETTERS, parse_declarations, parse_search
+from checks.declarations.pages import LETTERS, parse_declarations, parse_search
 from monitor import cli
 from monitor.demo.declarations_world import (IN_SCOPE_ORGANIZATIONS, TAX, DeclarationsWorld,
                                              build_declarations_world, declarations_routes)

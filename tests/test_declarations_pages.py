@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from checks.declarations_pages import LETTERS, parse_declarations, parse_search, register_id
+from checks.declarations.pages import LETTERS, parse_declarations, parse_search, register_id
 from monitor.errors import LayoutChanged
 
 

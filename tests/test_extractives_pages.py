@@ -1,4 +1,4 @@
-"""checks/extractives_pages.py against the samples of portals.md section 5 and hostile variants."""
+"""checks/extractives/pages.py against the samples of portals.md section 5 and hostile variants."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checks.extractives_pages import licence_code_key, parse_eiti_reports, parse_licence_detail, parse_licence_grid
+from checks.extractives.pages import licence_code_key, parse_eiti_reports, parse_licence_detail, parse_licence_grid
 from monitor.errors import LayoutChanged, PortalError
 
 

@@ -1,4 +1,4 @@
-"""checks/legal_pages.py and the requests of the legal check (portals.md section 4)."""
+"""checks/legal/pages.py and the requests of the legal check (portals.md section 4)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import responses
 from responses import matchers
 
 from checks.legal import APP_ID, WALK, LegalCheck
-from checks.legal_pages import draft_name_key, parse_drafts_page, parse_register_page
+from checks.legal.pages import draft_name_key, parse_drafts_page, parse_register_page
 from monitor.check import CollectContext, Notes
 from monitor.demo.legal_world import Act, LegalWorld, legal_routes
 from monitor.demo.server import DemoPortal

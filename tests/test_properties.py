@@ -12,7 +12,11 @@ from typing import Any, Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import budget_mof, budget_shilendans, declarations_pages, legal_pages, tender_pages
+from checks.budget import consolidated_pages as budget_mof
+from checks.budget import entity_pages as budget_shilendans
+from checks.declarations import pages as declarations_pages
+from checks.legal import pages as legal_pages
+from checks.tender import pages as tender_pages
 from monitor.errors import SourceError
 from monitor.mongolian import find_date, find_year_month, parse_amount, parse_date
 

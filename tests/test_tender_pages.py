@@ -1,4 +1,4 @@
-"""checks/tender_pages.py: the tender.gov.mn parsers on the sample payloads (portals.md section 1)."""
+"""checks/tender/pages.py: the tender.gov.mn parsers on the sample payloads (portals.md section 1)."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from checks.tender_pages import (parse_contracts_page, parse_invitation_page, parse_result_detail,
+from checks.tender.pages import (parse_contracts_page, parse_invitation_page, parse_result_detail,
                                  parse_results_page)
 from monitor.errors import LayoutChanged, PortalError, SourceError
 
@@ -245,7 +245,7 @@ def test_selected_bidder_with_unreadable_price_is_layout_changed():
         parse_result_detail(html)
 
 
-# reading the HTML (checks/markup.py): what bs4's html.parser did, with lxml.html
+# reading the HTML (monitor/markup.py): what bs4's html.parser did, with lxml.html
 
 @pytest.mark.parametrize("parse, message", [
     (parse_results_page, "layout changed: no #tender-result-table"),

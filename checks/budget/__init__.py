@@ -3,8 +3,9 @@
 Sources: the Glass Account organisations listing (`budget.organizations`), each entity's
 postings of group 5 (`budget.reports`) and the Ministry of Finance listing (`budget.mof`).
 Rules: budget.monthly_report and budget.mof_consolidated (docs/rules.md section 3).
-The shilendans and mof shapes are assumed; their parsers are budget_shilendans.py and
-budget_mof.py, one file each, so a real capture changes one file.
+The shilendans and mof shapes are assumed; their parsers are entity_pages.py (the entities and
+their postings) and consolidated_pages.py (the Ministry's report), one file each, so a real
+capture changes one file.
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from monitor.mongolian import find_last_month, fold_name, normalize_text
 from monitor.obligations import Obligation
 from monitor.store import Record
 
-from .budget_mof import parse_mof_page
-from .budget_shilendans import parse_organizations_page, parse_reports
+from .consolidated_pages import parse_mof_page
+from .entity_pages import parse_organizations_page, parse_reports
 
 ORGANIZATIONS, REPORTS, MOF = "budget.organizations", "budget.reports", "budget.mof"
 MONTHLY, CONSOLIDATED = "budget.monthly_report", "budget.mof_consolidated"

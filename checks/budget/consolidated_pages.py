@@ -4,7 +4,7 @@ The shape is ASSUMED (the live page could not be seen): `<ul class="news-list">`
 `<li class="news-item"><a href="/article/N">title</a> <span class="date">2026.11.09</span></li>`,
 10 items a page, newest first, an empty list past the end. A real capture that differs changes
 this file only. LayoutChanged when the list or an item's link is absent; a date that cannot be
-read is returned as None for the check to note. The page is read with lxml.html (checks/markup.py).
+read is returned as None for the check to note. The page is read with lxml.html (monitor/markup.py).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from lxml import etree
 from monitor.errors import LayoutChanged
 from monitor.mongolian import find_date, normalize_text
 
-from .markup import Document, HtmlElement, first, has_class
+from monitor.markup import Document, HtmlElement, first, has_class
 
 
 def parse_mof_page(html: bytes | str) -> list[dict[str, Any]]:

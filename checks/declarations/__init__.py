@@ -87,7 +87,7 @@ from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
 from monitor.store import NAME_FIELDS, Record
 
-from .declarations_pages import LETTERS, parse_search
+from .pages import LETTERS, parse_search
 
 SEARCH = "declarations.search"
 RULE = "declarations.published"

@@ -2,7 +2,7 @@
 
 Sources: the mining cadastre's licence grid and each licence's detail page (cmcs.mrpam.gov.mn),
 and the EITI e-reporting portal's submitted reports (e-reporting.eitimongolia.mn).
-Rule: extractives.eiti_report. Parsers: extractives_pages.py.
+Rule: extractives.eiti_report. Parsers: pages.py beside this file.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from monitor.mongolian import normalize_text
 from monitor.obligations import Obligation
 from monitor.store import Record
 
-from .extractives_pages import parse_eiti_reports, parse_licence_detail, parse_licence_grid
+from .pages import parse_eiti_reports, parse_licence_detail, parse_licence_grid
 
 LICENCES, DETAILS, REPORTS = "extractives.licences", "extractives.licence_detail", "extractives.reports"
 LICENCE, DETAIL, REPORT = "extractives.licence", "extractives.licence_detail", "extractives.report"

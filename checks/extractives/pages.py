@@ -27,7 +27,7 @@ from typing import Any
 from monitor.errors import LayoutChanged, PortalError
 from monitor.mongolian import normalize_text, parse_datetime
 
-from .markup import Document
+from monitor.markup import Document
 
 VALID = "Хүчинтэй"  # the cadastre's status of a valid licence
 GRID_CELLS = 7  # id, code, area, type, status, holder, hectares

@@ -19,7 +19,7 @@ from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
 from monitor.store import Record
 
-from .legal_pages import draft_name_key, parse_drafts_page, parse_register_page
+from .pages import draft_name_key, parse_drafts_page, parse_register_page
 
 REGISTER, DRAFTS = "legal.register", "legal.drafts"
 ACT, WALK = "legal.act", "legal.register_walk"

@@ -11,7 +11,7 @@ Each parser raises LayoutChanged when the structure it relies on is absent. A va
 but unreadable (a date in no known format) is not a changed layout: it becomes None, and the
 record's `unreadable` map keeps its text (field name → text), so the check can tell "no date"
 from "a date it cannot read" and never judge the second as the first. The fragment is read with
-lxml.html (checks/markup.py).
+lxml.html (monitor/markup.py).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from lxml import etree
 from monitor.errors import LayoutChanged
 from monitor.mongolian import fold_name, normalize_text, parse_datetime
 
-from .markup import Document, HtmlElement, first, has_class
+from monitor.markup import Document, HtmlElement, first, has_class
 
 def draft_name_key(name: str | None) -> str:
     """A draft's name folded for matching across the two lists.

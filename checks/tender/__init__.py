@@ -17,7 +17,7 @@ from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
 from monitor.store import Record
 
-from .tender_pages import (CANCELLED, KNOWN_STATUSES, parse_contracts_page, parse_invitation_page,
+from .pages import (CANCELLED, KNOWN_STATUSES, parse_contracts_page, parse_invitation_page,
                            parse_result_detail, parse_results_page)
 
 WALK_KIND = "tender.listing_walk"  # per listing and year, the run date of its last full walk

@@ -3,7 +3,7 @@
 The invitations API (1a) and the results listing (1b) are verified shapes; the detail page's
 layout around its verified labels (1c) and the contracts listing (1d) are assumed. Each
 parser raises LayoutChanged when the structure it relies on is absent. The pages are read with
-lxml.html (checks/markup.py says why, and how bs4's text rules are kept).
+lxml.html (monitor/markup.py says why, and how bs4's text rules are kept).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from lxml import etree
 from monitor.errors import LayoutChanged, PortalError
 from monitor.mongolian import find_date, normalize_text, parse_amount, parse_date
 
-from .markup import Document, HtmlElement, first
+from monitor.markup import Document, HtmlElement, first
 
 SELECTED = "Шалгарсан"
 CANCELLED = "CANCELLED_TENDER"
