@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 from .calendar import WorkCalendar
-from .errors import FetchError, LayoutChanged, PortalError, SourceError
+from .errors import ConfigError, FetchError, LayoutChanged, PortalError, SourceError
 from .fetcher import Fetcher, Page, full_url
 from .listing import Listing, P
 from .obligations import Obligation, judge
@@ -212,6 +212,19 @@ def published_on(record: Record | None, day: str | None, baseline: date | None) 
     if baseline is not None and record.first_seen <= baseline:
         return None, True
     return record.first_seen, False
+
+
+def judged_years(config: Mapping[str, Any], as_of: date, *offsets: int) -> list[int]:
+    """The years a check's `years` key names, else the run's year plus each offset (the
+    defaults of docs/configuration.md: tender -1 and 0, declarations -2 and -1, extractives -1)."""
+    return list(config["years"]) or [as_of.year + offset for offset in offsets]
+
+
+def check_years(where: str, years: Iterable[Any]) -> None:
+    """ConfigError naming `where` for a value of a `years` list that is not a year."""
+    for year in years:
+        if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+            raise ConfigError(f"{where}: {year!r} is not a year")
 
 
 def listed_on_last_walk(records: Mapping[str, Record], walk: Record | None) -> dict[str, Record]:

@@ -81,7 +81,7 @@ from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
 from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Words,
-                           listed_on_last_walk, refusing_empty)
+                           check_years, judged_years, listed_on_last_walk, refusing_empty)
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -151,9 +151,7 @@ class DeclarationsCheck(Check):
         for organization in organizations:
             if not isinstance(organization, str) or not normalize_text(organization):
                 raise ConfigError(f"checks.declarations.organizations: {organization!r} is not a name")
-        for year in config["years"]:
-            if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-                raise ConfigError(f"checks.declarations.years: {year!r} is not a year")
+        check_years("checks.declarations.years", config["years"])
         try:
             month_day(config["publication_due"])
         except ValueError as exc:
@@ -199,7 +197,7 @@ class DeclarationsCheck(Check):
         ctx.store.save_officials((entry.person, entry.last_name, entry.first_name)
                                  for entry in unmatched if entry.last_name or entry.first_name)
         in_scope = {fold_name(name) for name in ctx.config["organizations"]}
-        years = judged_years(ctx.config, ctx.as_of)
+        years = judged_years(ctx.config, ctx.as_of, -2, -1)
         year_first_seen = ctx.first_seen(YEAR, [f"/{year}" for year in years])  # dates only: 190k records
         agencies = _register_agencies(current)
         obligations: list[Obligation] = []
@@ -264,9 +262,6 @@ class DeclarationsCheck(Check):
                             evidence_url=ctx.portals["xacxom"])
 
 
-def judged_years(config: Mapping[str, Any], as_of: date) -> list[int]:
-    """The configured declaration years, else the two years before the run's year."""
-    return list(config["years"]) or [as_of.year - 2, as_of.year - 1]
 
 
 def read_roster(path: str) -> list[RosterEntry]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Words, listed_on_last_walk,
-                           refusing_empty)
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Words, check_years, judged_years,
+                           listed_on_last_walk, refusing_empty)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.mongolian import normalize_text
@@ -69,9 +69,7 @@ class ExtractivesCheck(Check):
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:
-        for year in config["years"]:
-            if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-                raise ConfigError(f"checks.extractives.years: {year!r} is not a year")
+        check_years("checks.extractives.years", config["years"])
         try:
             month_day(config["report_due"])
         except ValueError as exc:
@@ -103,7 +101,7 @@ class ExtractivesCheck(Check):
     def _collect_reports(self, ctx: CollectContext) -> None:
         url = f"{ctx.portals['eiti']}/reportListAppend/"
         listed = ctx.listed_on_last_read(REPORT, "year")
-        for year in _years(ctx.config, ctx.as_of):
+        for year in judged_years(ctx.config, ctx.as_of, -1):
             form = {"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
                     "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"}
             parse = refusing_empty(lambda page: parse_eiti_reports(page.json()), lambda rows: not rows,
@@ -130,7 +128,7 @@ class ExtractivesCheck(Check):
         details = ctx.records(DETAIL)
         cadastre = ctx.portals["cadastre"]
         valid = _valid(licences, ctx.records(WALK).get(WALK_KEY))  # no longer listed as valid: out of scope
-        for year in _years(ctx.config, ctx.as_of):
+        for year in judged_years(ctx.config, ctx.as_of, -1):
             due = ctx.calendar.day_of_next_year(year, ctx.config["report_due"])
             for key, licence in valid.items():
                 detail = details.get(key)
@@ -155,8 +153,9 @@ class ExtractivesCheck(Check):
         if not ctx.readable(LICENCES):
             return
         known = {licence.data["code_key"] for licence in licences.values()}
+        years = judged_years(ctx.config, ctx.as_of, -1)
         for report in reports.values():
-            if report.data["code_key"] not in known and report.data["year"] in _years(ctx.config, ctx.as_of):
+            if report.data["code_key"] not in known and report.data["year"] in years:
                 ctx.notes.add(REPORTS, f"report of {report.data['licence']} for {report.data['year']} names "
                                        "no licence in the cadastre; not judged")
 
@@ -166,9 +165,6 @@ def _valid(licences: Mapping[str, Record], walk: Record | None) -> dict[str, Rec
     return {key: licence for key, licence in listed_on_last_walk(licences, walk).items() if licence.data["valid"]}
 
 
-def _years(config: Mapping[str, Any], as_of: Any) -> list[int]:
-    """The configured reporting years, else the year before the run's year."""
-    return list(config["years"]) or [as_of.year - 1]
 
 
 def _earlier(day: str | None, than: str | None) -> bool:

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Words
+from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Words, check_years, judged_years
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -69,9 +69,7 @@ class TenderCheck(Check):
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:
-        for year in config["years"]:
-            if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-                raise ConfigError(f"checks.tender.years: {year!r} is not a year")
+        check_years("checks.tender.years", config["years"])
         for key in ("result_due_days", "contract_due_days", "contract_threshold_mnt", "full_walk_days"):
             if config[key] < 0:
                 raise ConfigError(f"checks.tender.{key}: must not be negative")
@@ -87,7 +85,7 @@ class TenderCheck(Check):
         token = ctx.environ.get(ctx.config["token_env"])
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         listed = ctx.listed_on_last_read("tender.invitation", "tender_year")
-        for year in _years(ctx.config, ctx.as_of):
+        for year in judged_years(ctx.config, ctx.as_of, -1, 0):
             listing = Listing(
                 f"invitations API for {year}",
                 lambda page, year=year: PageRequest("POST", url, {"headers": headers, "data": {
@@ -129,7 +127,7 @@ class TenderCheck(Check):
         listed = ctx.listed_on_last_read(kind, "year")
         walks = ctx.records(WALK_KIND)
         awaited = self._results_awaited(ctx, known) if path == "result" else {}
-        for year in _years(ctx.config, ctx.as_of):
+        for year in judged_years(ctx.config, ctx.as_of, -1, 0):
             walk = walks.get(f"{path}/{year}")
             full = walk is None or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"]
             listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0))
@@ -165,7 +163,7 @@ class TenderCheck(Check):
 
     def _results_due(self, ctx: EvaluateContext, invitations: dict[str, Record],
                      results: dict[str, Record]) -> Iterator[Obligation]:
-        years = set(_years(ctx.config, ctx.as_of))
+        years = set(judged_years(ctx.config, ctx.as_of, -1, 0))
         tender = ctx.portals["tender"]
         for number, invitation in invitations.items():
             data = invitation.data
@@ -188,7 +186,7 @@ class TenderCheck(Check):
         contracts = ctx.records("tender.contract")
         threshold = Decimal(ctx.config["contract_threshold_mnt"])
         tender = ctx.portals["tender"]
-        years = set(_years(ctx.config, ctx.as_of))
+        years = set(judged_years(ctx.config, ctx.as_of, -1, 0))
         for number, result in results.items():
             data = result.data
             if data["year"] not in years:
@@ -273,8 +271,6 @@ def _newest_first(dates: list[str | None]) -> bool:
     return all(d is not None for d in dates) and all(a >= b for a, b in zip(dates, dates[1:]))
 
 
-def _years(config: Mapping[str, Any], as_of: date) -> list[int]:
-    return list(config["years"]) or [as_of.year - 1, as_of.year]
 
 
 def _earlier(day: str | None, than: str | None) -> bool:
