@@ -10,16 +10,28 @@ import functools
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 from .calendar import WorkCalendar
 from .errors import ConfigError, FetchError, LayoutChanged, PortalError, SourceError
 from .fetcher import Fetcher, Page, full_url
 from .listing import Listing, P
 from .obligations import Obligation, judge
-from .store import Record, Store
+
+if TYPE_CHECKING:  # the store imports Record from here
+    from .store import Store
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One item a portal showed, as last seen, and when the monitor first and last saw it."""
+
+    key: str
+    data: dict[str, Any]
+    first_seen: date
+    last_seen: date
 
 
 @dataclass
@@ -35,15 +47,42 @@ class Notes:
 
 
 @dataclass
-class CollectContext:
-    """What `collect` may use: the fetcher, the portals' base URLs, and the record store."""
+class Context:
+    """What both phases may use: the run's date, the check's config, the portals' base URLs, the
+    data notes, and the records stored. The store itself is private: a check reads and writes
+    only through these methods, so it never depends on how or where things are kept."""
 
     as_of: date
     config: Mapping[str, Any]
     portals: Mapping[str, str]
-    fetcher: Fetcher
-    store: Store
     notes: Notes
+    _store: Store
+
+    def records(self, kind: str) -> dict[str, Record]:
+        return self._store.records(kind)
+
+    def iter_records(self, kind: str) -> Iterator[Record]:
+        """Stored records one at a time, for a pass that need not hold them all."""
+        return self._store.iter_records(kind)
+
+    def record_keys(self, kind: str) -> set[str]:
+        return self._store.record_keys(kind)
+
+    def officials(self) -> dict[str, tuple[str, str]]:
+        """Officials' names by key (last, first): personal data, kept in one table only."""
+        return self._store.officials()
+
+    def save_officials(self, names: Iterable[tuple[str, str, str]]) -> None:
+        """Keep officials' names (key, last, first) in their one table, never in records."""
+        self._store.save_officials(names)
+
+
+@dataclass
+class CollectContext(Context):
+    """What `collect` may use besides: the fetcher (private: pages come through `read`, `pages`,
+    `read_each`, `read_once`), and the environment, where secrets are named."""
+
+    _fetcher: Fetcher
     environ: Mapping[str, str]
 
     def read(self, parse: Callable[[Page], T], method: str, url: str, **request: Any) -> T:
@@ -51,8 +90,8 @@ class CollectContext:
         error code, an empty listing that had rows) is fetched once more, afresh, before the
         source fails: a portal being redeployed serves a broken page now and then. The page's
         validators are kept only once it has parsed."""
-        page = self.fetcher.request(method, url, **request)
-        return self._parsed(parse, page, lambda: self.fetcher.request(method, url, revalidate=False, **request))
+        page = self._fetcher.request(method, url, **request)
+        return self._parsed(parse, page, lambda: self._fetcher.request(method, url, revalidate=False, **request))
 
     def read_each(self, pages: Iterable[tuple[str, Mapping[str, Any] | None, Callable[[Page], T]]]
                   ) -> Iterator[tuple[str, Callable[[], T]]]:
@@ -66,13 +105,13 @@ class CollectContext:
                 parsers.append(parse)
                 yield full_url(url, params)
 
-        for url, answer in self.fetcher.get_each(urls()):
+        for url, answer in self._fetcher.get_each(urls()):
             yield url, functools.partial(self._answered, parsers.popleft(), url, answer)
 
     def _answered(self, parse: Callable[[Page], T], url: str, answer: Page | FetchError) -> T:
         if isinstance(answer, FetchError):
             raise answer
-        return self._parsed(parse, answer, lambda: self.fetcher.request("GET", url, revalidate=False))
+        return self._parsed(parse, answer, lambda: self._fetcher.request("GET", url, revalidate=False))
 
     def _parsed(self, parse: Callable[[Page], T], page: Page, refetch: Callable[[], Page]) -> T:
         try:
@@ -80,7 +119,7 @@ class CollectContext:
         except (LayoutChanged, PortalError):
             page = refetch()
             parsed = parse(page)
-        self.fetcher.keep(page)
+        self._fetcher.keep(page)
         return parsed
 
     def pages(self, listing: Listing[P], from_page: int = 1) -> Iterator[tuple[int, P]]:
@@ -133,46 +172,28 @@ class CollectContext:
     def listed_on_last_read(self, kind: str, group: str | None = None) -> dict[Any, int]:
         """How many records of a kind the latest read that saw any of them listed, per value of the
         field `group` (None: the whole kind, under the key None): what an empty first page is held against."""
-        return self.store.listed_on_last_read(kind, group)
+        return self._store.listed_on_last_read(kind, group)
 
     def save(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
         """Store items seen on this run's date."""
-        return self.store.save_records(kind, items, self.as_of)
-
-    def records(self, kind: str) -> dict[str, Record]:
-        return self.store.records(kind)
-
-    def iter_records(self, kind: str) -> Iterator[Record]:
-        """Stored records one at a time, for a pass that need not hold them all."""
-        return self.store.iter_records(kind)
-
-    def record_keys(self, kind: str) -> set[str]:
-        return self.store.record_keys(kind)
+        return self._store.save_records(kind, items, self.as_of)
 
 
 @dataclass
-class EvaluateContext:
-    """What `evaluate` may use: records, the calendar, and which sources failed on this run."""
+class EvaluateContext(Context):
+    """What `evaluate` may use besides: the calendar, and which sources failed on this run."""
 
-    as_of: date
-    config: Mapping[str, Any]
-    portals: Mapping[str, str]
     calendar: WorkCalendar
-    store: Store
     failed: Mapping[str, str]
-    notes: Notes
     _baselines: dict[str, date | None] = field(default_factory=dict)
-
-    def records(self, kind: str) -> dict[str, Record]:
-        return self.store.records(kind)
 
     def field(self, kind: str, name: str) -> dict[str, Any]:
         """One field of every record of a kind, by key, without loading the records."""
-        return self.store.field(kind, name)
+        return self._store.field(kind, name)
 
     def first_seen(self, kind: str, key_suffixes: Iterable[str] = ()) -> dict[str, date]:
         """First-seen dates by key, without loading the records: see Store.first_seen."""
-        return self.store.first_seen(kind, key_suffixes)
+        return self._store.first_seen(kind, key_suffixes)
 
     def readable(self, *sources: str) -> bool:
         """True when every source an obligation depends on was read on this run."""
@@ -181,7 +202,7 @@ class EvaluateContext:
     def baseline(self, source: str) -> date | None:
         """The run date of the source's first successful read (cached: it cannot change mid-run)."""
         if source not in self._baselines:
-            self._baselines[source] = self.store.baseline(source)
+            self._baselines[source] = self._store.baseline(source)
         return self._baselines[source]
 
     def published(self, record: Record | None, day: str | None, source: str) -> tuple[date | None, bool]:

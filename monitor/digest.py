@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
+from .findings import caught_up_since, new_since
 from .i18n import translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
@@ -109,11 +110,11 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
                  "list_page": None if f["evidence_url"] else LIST_PAGES.get(f["rule"])} for f in findings]
     figures = figures_from_counts(row for row in store.obligation_counts()
                                   if view.follows_check(_check_of(row[0])) and view.follows_agency(row[1], row[2]))
-    newly = [f for f in findings if _is_new(f, view.since)]
+    newly = [f for f in findings if new_since(f, view.since)]
     newly_keys = {_identity(f) for f in newly}
     still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
                    key=lambda f: (f["due"], f["agency"], f["subject"]))
-    caught_up = [f for f in findings if _is_caught_up(f, view.since)]
+    caught_up = [f for f in findings if caught_up_since(f, view.since)]
     scorecard = _scorecard(figures, findings)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
@@ -168,18 +169,6 @@ def _check_of(rule: str) -> str:
 
 def _identity(finding: dict[str, Any]) -> tuple[str, str, str]:
     return (finding["rule"], finding["agency_key"], finding["subject"])
-
-
-def _is_new(finding: dict[str, Any], since: date | None) -> bool:
-    if since is None:
-        return finding["state"] == "new"
-    return finding["first_raised_on"] > since.isoformat()
-
-
-def _is_caught_up(finding: dict[str, Any], since: date | None) -> bool:
-    if since is None:
-        return finding["state"] == "resolved"
-    return bool(finding.get("resolved_on")) and finding["resolved_on"] > since.isoformat()
 
 
 def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]]) -> list[ScorecardRow]:

@@ -44,6 +44,20 @@ def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligati
     return sorted(updated, key=lambda r: (r["rule"], r["agency_key"], r["subject"]))
 
 
+def new_since(finding: dict[str, Any], since: date | None) -> bool:
+    """New to a reader whose previous digest was on `since` (None: new on this run)."""
+    if since is None:
+        return finding["state"] == "new"
+    return finding["first_raised_on"] > since.isoformat()
+
+
+def caught_up_since(finding: dict[str, Any], since: date | None) -> bool:
+    """Caught up (a missing item since published) after a reader's previous digest on `since`."""
+    if since is None:
+        return finding["state"] == "resolved"
+    return bool(finding.get("resolved_on")) and finding["resolved_on"] > since.isoformat()
+
+
 def _state(previous: str | None, status: str) -> str:
     if previous is None:
         return "new"

@@ -148,7 +148,8 @@ class Runner:
     def run_check(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher) -> CheckResult:
         config = self.config.checks[check.name]
         notes = Notes()
-        collect = CollectContext(as_of, config, self.config.portals, fetcher, self.store, notes, self.environ)
+        collect = CollectContext(as_of, config, self.config.portals, notes, _store=self.store, _fetcher=fetcher,
+                                 environ=self.environ)
         failed: dict[str, str] = {}
         for source in check.sources:
             fetcher.recorder = self.store.request_recorder(run_id, source)
@@ -156,8 +157,8 @@ class Runner:
             if error is not None:
                 failed[source] = error
             self.store.record_source(run_id, check.name, source, as_of, error)
-        evaluate = EvaluateContext(as_of, config, self.config.portals, self.calendar, self.store,
-                                   failed, notes)
+        evaluate = EvaluateContext(as_of, config, self.config.portals, notes, _store=self.store,
+                                   calendar=self.calendar, failed=failed)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
         try:
             obligations = list(check.evaluate(evaluate))  # a generator is welcome, and read once

@@ -19,7 +19,6 @@ import json
 import os
 import sqlite3
 import zlib
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -27,18 +26,11 @@ from typing import Any, Callable, Iterable, Iterator
 import sqlite_utils
 
 from .errors import ConfigError
+from .check import Record
 from .fetcher import Recorder, RequestRecord, Validators
 from .obligations import Obligation
 
 
-@dataclass(frozen=True)
-class Record:
-    """One item a portal showed, as last seen, and when the monitor first and last saw it."""
-
-    key: str
-    data: dict[str, Any]
-    first_seen: date
-    last_seen: date
 
 
 def _migrate_1(db: sqlite_utils.Database) -> None:

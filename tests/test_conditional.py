@@ -59,7 +59,7 @@ def test_a_page_that_does_not_parse_is_fetched_afresh_and_never_kept(tmp_path):
 
     store = Store(tmp_path / "m.db")
     fetcher = Fetcher({"portal.test"}, FetchSettings(delay=0.0), cache=store)
-    ctx = CollectContext(date(2026, 11, 30), {}, {}, fetcher, store, Notes(), {})
+    ctx = CollectContext(date(2026, 11, 30), {}, {}, Notes(), _store=store, _fetcher=fetcher, environ={})
     store.remember(URL, Validators('"v1"', None, b"<table>good</table>"))
     responses.add(responses.GET, URL, body=b"<html>maintenance</html>", headers={"ETag": '"broken"'})
     responses.add(responses.GET, URL, body=b"<html>maintenance</html>", headers={"ETag": '"broken"'})

@@ -150,7 +150,7 @@ def test_different_draft_names_stay_different():
 def _context(store: Store, as_of: date = date(2026, 3, 2), **config) -> CollectContext:
     fetcher = Fetcher({"legalinfo.test", "parliament.test"}, FetchSettings(delay=0, backoff=0, retries=0))
     return CollectContext(as_of, {**LegalCheck.defaults, **config}, {"legalinfo": LEGALINFO, "parliament": PARLIAMENT},
-                          fetcher, store, Notes(), {})
+                          Notes(), _store=store, _fetcher=fetcher, environ={})
 
 
 def _register_form(category: int, page: int) -> dict[str, str]:

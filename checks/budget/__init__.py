@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Words, published_on,
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Record, Words, published_on,
                            refusing_empty)
 from monitor.listing import Listing, PageRequest
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page
 from monitor.mongolian import find_last_month, fold_name, normalize_text
 from monitor.obligations import Obligation
-from monitor.store import Record
 
 from .consolidated_pages import parse_mof_page
 from .entity_pages import parse_organizations_page, parse_reports

@@ -80,12 +80,11 @@ from datetime import date
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Words,
-                           check_years, judged_years, listed_on_last_walk, refusing_empty)
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Record,
+                           Words, check_years, judged_years, listed_on_last_walk, refusing_empty)
 from monitor.errors import ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
-from monitor.store import NAME_FIELDS, Record
 
 from .pages import LETTERS, parse_search
 
@@ -93,6 +92,7 @@ SEARCH = "declarations.search"
 RULE = "declarations.published"
 OFFICIAL, YEAR, WALK = "declarations.official", "declarations.year", "declarations.walk"
 WALK_KEY = "complete"
+NAME_FIELDS = ("last_name", "first_name")  # kept in the officials table only, never in a record
 ROSTER = "declarations.roster"  # the `source` of data notes about the roster file
 REQUIRED_COLUMNS = ("organization", "last_name", "first_name")
 ID_COLUMN = "aid_user_num"
@@ -193,8 +193,8 @@ class DeclarationsCheck(Check):
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
         current = listed_on_last_walk(ctx.records(OFFICIAL), ctx.records(WALK).get(WALK_KEY))
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
-        matched, unmatched, ambiguous = _match_roster(roster, current, ctx.store.officials() if roster else {})
-        ctx.store.save_officials((entry.person, entry.last_name, entry.first_name)
+        matched, unmatched, ambiguous = _match_roster(roster, current, ctx.officials() if roster else {})
+        ctx.save_officials((entry.person, entry.last_name, entry.first_name)
                                  for entry in unmatched if entry.last_name or entry.first_name)
         in_scope = {fold_name(name) for name in ctx.config["organizations"]}
         years = judged_years(ctx.config, ctx.as_of, -2, -1)
@@ -315,7 +315,7 @@ def _save(ctx: CollectContext, officials: dict[str, dict[str, Any]]) -> None:
     the officials table, never into a record."""
     ctx.save(YEAR, ((f"{aid}/{year}", {"aid_user_num": aid, "year": year})
                     for aid, official in officials.items() for year in official["years"]))
-    ctx.store.save_officials((aid, official["last_name"], official["first_name"])
+    ctx.save_officials((aid, official["last_name"], official["first_name"])
                              for aid, official in officials.items())
     ctx.save(OFFICIAL, ((aid, {k: v for k, v in official.items() if k not in NAME_FIELDS})
                         for aid, official in officials.items()))

@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Words, check_years, judged_years,
-                           listed_on_last_walk, refusing_empty)
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Record, Words, check_years,
+                           judged_years, listed_on_last_walk, refusing_empty)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.mongolian import normalize_text
 from monitor.obligations import Obligation
-from monitor.store import Record
 
 from .pages import parse_eiti_reports, parse_licence_detail, parse_licence_grid
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterator, Mapping
 
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext,
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Record,
                            Words)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
-from monitor.store import Record
 
 from .pages import draft_name_key, parse_drafts_page, parse_register_page
 

@@ -11,11 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Words, check_years, judged_years
+from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Record, Words, check_years, judged_years
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
-from monitor.store import Record
 
 from .pages import (CANCELLED, KNOWN_STATUSES, parse_contracts_page, parse_invitation_page,
                            parse_result_detail, parse_results_page)

@@ -16,7 +16,6 @@ import threading
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date
 from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
