@@ -290,26 +290,57 @@ def _eiti_reports(year: int) -> Fetch:
                        "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"})
 
 
-def floor_worker(plan_path: str) -> int:
-    """The floor's own process: fetch every planned page once, in order, and report as JSON."""
-    import requests
+def floor_worker(plan_path: str, stdlib: bool = False) -> int:
+    """The floor's own process: fetch every planned page once, in order, and report as JSON.
 
+    Two floors: a `requests` session (one connection kept open), and with `stdlib` a bare
+    `urllib.request` loop (one connection per request), the least a Python client can do."""
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
-    session = requests.Session()
+    fetch_one = _stdlib_fetcher(plan["base"]) if stdlib else _requests_fetcher(plan["base"])
     counts: Counter[str] = Counter()
     sizes: Counter[str] = Counter()
     failures = 0
     started = time.perf_counter()
     for fetch in plan["fetches"]:
-        response = session.request(fetch["method"], plan["base"] + fetch["path"], params=fetch.get("params"),
-                                   data=fetch.get("data"), json=fetch.get("json"), headers=fetch.get("headers"),
-                                   timeout=30)
+        status, size = fetch_one(fetch)
         counts[fetch["source"]] += 1
-        sizes[fetch["source"]] += len(response.content)
-        failures += response.status_code != 200
+        sizes[fetch["source"]] += size
+        failures += status != 200
     print(json.dumps({"loop_seconds": time.perf_counter() - started, "requests": counts, "bytes": sizes,
                       "failures": failures}))
     return 0
+
+
+def _requests_fetcher(base: str) -> Any:
+    import requests
+
+    session = requests.Session()
+
+    def fetch_one(fetch: dict[str, Any]) -> tuple[int, int]:
+        response = session.request(fetch["method"], base + fetch["path"], params=fetch.get("params"),
+                                   data=fetch.get("data"), json=fetch.get("json"), headers=fetch.get("headers"),
+                                   timeout=30)
+        return response.status_code, len(response.content)
+    return fetch_one
+
+
+def _stdlib_fetcher(base: str) -> Any:
+    from urllib.parse import urlencode
+    from urllib.request import Request, urlopen
+
+    def fetch_one(fetch: dict[str, Any]) -> tuple[int, int]:
+        url = base + fetch["path"] + ("?" + urlencode(fetch["params"]) if fetch.get("params") else "")
+        headers = dict(fetch.get("headers") or {})
+        body = None
+        if fetch.get("data") is not None:
+            body = urlencode(fetch["data"]).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif fetch.get("json") is not None:
+            body = json.dumps(fetch["json"]).encode()
+            headers["Content-Type"] = "application/json"
+        with urlopen(Request(url, data=body, headers=headers, method=fetch["method"]), timeout=30) as answer:
+            return answer.status, len(answer.read())
+    return fetch_one
 
 
 def sort_register_once(worlds: Worlds) -> Worlds:
@@ -383,6 +414,7 @@ class RunFigures:
     floor_requests: dict[str, int] = field(default_factory=dict)
     floor_bytes: dict[str, int] = field(default_factory=dict)
     floor_loop: float = 0.0
+    stdlib_floor: Measured | None = None  # the bare urllib.request loop over the same pages
 
 
 def monitor_argv(config: Path, db: Path, *args: str, profile: Path | None = None) -> list[str]:
@@ -415,12 +447,13 @@ def read_run(db: Path) -> tuple[dict[str, int], dict[str, int], float, int, dict
             {source: error for source, ok, error, _ in health if not ok})
 
 
-def run_floor(fetches: list[Fetch], base: str, work: Path, label: str, timeout: float) -> tuple[Measured, dict]:
+def run_floor(fetches: list[Fetch], base: str, work: Path, label: str, timeout: float,
+              stdlib: bool = False) -> tuple[Measured, dict]:
     plan = work / f"floor-{label}.json"
     plan.write_text(json.dumps({"base": base, "fetches": [f.as_dict() for f in fetches]}, ensure_ascii=False),
                     encoding="utf-8")
-    measured = run_child([sys.executable, str(Path(__file__).resolve()), "--floor-worker", str(plan)],
-                         dict(os.environ), timeout, work / f"floor-{label}.log")
+    measured = run_child([sys.executable, str(Path(__file__).resolve()), "--floor-worker", str(plan),
+                          *(["--stdlib"] if stdlib else [])], dict(os.environ), timeout, work / f"floor-{label}.log")
     if measured.exit_code != 0:
         raise RuntimeError(f"the floor loop failed: {measured.output[-2000:]}")
     report = json.loads(measured.output.strip().splitlines()[-1])
@@ -458,9 +491,10 @@ def measure_night(label: str, worlds: Worlds, fetches: list[Fetch], as_of: date,
             raise RuntimeError(f"monitor run exited {monitor.exit_code}: {monitor.output[-2000:]}")
         requests_, bytes_, fetch_seconds, not_modified, failed = read_run(db)
         floor, report = run_floor(fetches, portal.url, work, label, timeout)
+        stdlib_floor, _ = run_floor(fetches, portal.url, work, f"{label}-stdlib", timeout, stdlib=True)
         port = int(portal.url.rsplit(":", 1)[1])
     figures = RunFigures(label, monitor, requests_, bytes_, fetch_seconds, not_modified, failed, floor,
-                         report["requests"], report["bytes"], report["loop_seconds"])
+                         report["requests"], report["bytes"], report["loop_seconds"], stdlib_floor)
     return figures, port
 
 
@@ -543,9 +577,15 @@ def print_report(scale: float, sizes: WorldSizes, worlds: Worlds, as_of: date, b
     cold_ratio = cold.monitor.wall / cold.floor.wall
     warm_ratio = sum(warm.requests.values()) / max(1, sum(warm.floor_requests.values()))
     peak = max(cold.monitor.peak_mb, warm.monitor.peak_mb)
-    out += ["", f"TARGETS (issue 7, for scale 1.0; this run: scale {scale:g})",
+    stdlib_ratio = cold.monitor.wall / cold.stdlib_floor.wall if cold.stdlib_floor else float("nan")
+    out += ["", f"STANDARD-LIBRARY FLOOR (urllib.request, one connection a request): cold "
+                f"{cold.stdlib_floor.wall if cold.stdlib_floor else float('nan'):.2f} s, warm "
+                f"{warm.stdlib_floor.wall if warm.stdlib_floor else float('nan'):.2f} s",
+            "", f"TARGETS (issues 7 and 18, for scale 1.0; this run: scale {scale:g})",
             f"  cold wall / floor wall      {cold_ratio:8.2f}   target <= {COLD_WALL_RATIO}     "
             f"{_verdict(cold_ratio <= COLD_WALL_RATIO)}",
+            f"  cold wall / stdlib floor    {stdlib_ratio:8.2f}   target <= {COLD_WALL_RATIO}     "
+            f"{_verdict(stdlib_ratio <= COLD_WALL_RATIO)}",
             f"  warm requests / floor       {warm_ratio:8.2f}   target <= {WARM_REQUEST_RATIO}     "
             f"{_verdict(warm_ratio <= WARM_REQUEST_RATIO)}",
             f"  peak memory (MB)            {peak:8.0f}   target < {PEAK_MB}      {_verdict(peak < PEAK_MB)}",
@@ -580,9 +620,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the monitor's [fetch] concurrency: requests in flight per host (default 1, as "
                              "shipped; the floor always sends one at a time)")
     parser.add_argument("--floor-worker", metavar="PLAN", help=argparse.SUPPRESS)
+    parser.add_argument("--stdlib", action="store_true", help=argparse.SUPPRESS)  # the floor worker's client
     args = parser.parse_args(argv)
     if args.floor_worker:
-        return floor_worker(args.floor_worker)
+        return floor_worker(args.floor_worker, args.stdlib)
     from monitor.demo.worlds import WorldSizes, build_worlds
 
     timeout = args.timeout or 90 + 1200 * args.scale

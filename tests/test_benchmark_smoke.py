@@ -7,7 +7,8 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "national.py"
 HEADERS = ("NATIONAL BENCHMARK: scale 0.01 of national", "COLD monitor", "WARM monitor", "REQUESTS PER SOURCE",
-           "TARGETS (issue 7, for scale 1.0; this run: scale 0.01)")
+           "STANDARD-LIBRARY FLOOR (urllib.request", "cold wall / stdlib floor",
+           "TARGETS (issues 7 and 18, for scale 1.0; this run: scale 0.01)")
 
 
 def test_benchmark_runs_at_a_tiny_scale_and_prints_its_tables() -> None:
