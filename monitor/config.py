@@ -110,7 +110,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     for name, url in portals.items():
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"portals.{name}: expected an http(s) URL, got {url!r}")
-    for name in ("timeout", "backoff", "delay", "max_retry_after", "retries", "max_bytes"):
+    for name in ("timeout", "deadline", "backoff", "delay", "max_retry_after", "retries", "max_bytes"):
         if fetch[name] < 0:
             raise ConfigError(f"fetch.{name}: must not be negative")
     if fetch["concurrency"] < 1:
