@@ -193,7 +193,9 @@ def _deliver(config: Config, store: Store, out: TextIO) -> bool:
         print(f"digests sent: {len(delivery.sent)} ({', '.join(delivery.sent)})", file=out)
     for recipient, reason in delivery.failed:
         print(f"monitor: digest for {recipient} still queued: {reason}", file=sys.stderr)
-    return not delivery.failed
+    for recipient, reason in delivery.given_up:
+        print(f"monitor: digest for {recipient} given up, refused by the server: {reason}", file=sys.stderr)
+    return not delivery.failed and not delivery.given_up
 
 
 def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO) -> int:

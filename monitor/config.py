@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from .check import Check
 from .errors import ConfigError
-from .fetcher import FetchSettings
+from .fetcher import DEADLINE_FACTOR, FetchSettings
 
 DEFAULT_PATH = "monitor.toml"
 
@@ -23,7 +23,8 @@ METHODOLOGY_URL = "https://github.com/mongolia-disclosure-monitor/monitor/blob/m
 DIGEST_DEFAULTS: dict[str, Any] = {"out_dir": "", "languages": ["mn", "en"], "unsubscribe": "",
                                    "methodology_url": METHODOLOGY_URL}
 SMTP_DEFAULTS: dict[str, Any] = {"host": "", "port": 587, "security": "starttls", "user": "",
-                                 "password_env": "SMTP_PASSWORD", "from": "", "reply_to": "", "timeout": 30.0}
+                                 "password_env": "SMTP_PASSWORD", "from": "", "reply_to": "", "timeout": 30.0,
+                                 "deadline": 0.0, "max_attempts": 3}
 RECIPIENT_DEFAULTS: dict[str, Any] = {"name": "", "address": "", "language": "mn", "checks": [], "agencies": [],
                                       "frequency": "daily", "weekday": "monday", "name_officials": False}
 SECURITY = ("starttls", "tls", "none")
@@ -49,7 +50,13 @@ class Recipient:
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """The mail server; the password is named by an environment variable, never written in the file."""
+    """The mail server; the password is named by an environment variable, never written in the file.
+
+    `timeout` bounds each wait for the server; `deadline` bounds each step of a conversation in all
+    (connecting with its greeting, STARTTLS and login; each digest; the goodbye), so a server that
+    answers a byte at a time cannot hold `monitor send`. 0 means DEADLINE_FACTOR (4) × timeout.
+    A digest the server refuses for good (5xx) is given up once it has been tried `max_attempts` times.
+    """
 
     host: str = ""
     port: int = 587
@@ -59,6 +66,13 @@ class SmtpSettings:
     sender: str = ""
     reply_to: str = ""
     timeout: float = 30.0
+    deadline: float = 0.0
+    max_attempts: int = 3
+
+    @property
+    def total_deadline(self) -> float:
+        """Seconds one step of a conversation may take in all."""
+        return self.deadline or self.timeout * DEADLINE_FACTOR
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     for name, url in portals.items():
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"portals.{name}: expected an http(s) URL, got {url!r}")
-    for name in ("timeout", "backoff", "delay", "max_retry_after", "retries", "max_bytes"):
+    for name in ("timeout", "deadline", "backoff", "delay", "max_retry_after", "retries", "max_bytes"):
         if fetch[name] < 0:
             raise ConfigError(f"fetch.{name}: must not be negative")
     if fetch["concurrency"] < 1:
@@ -122,6 +136,11 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
     smtp["sender"] = smtp.pop("from")
+    for name in ("timeout", "deadline"):
+        if smtp[name] < 0:
+            raise ConfigError(f"smtp.{name}: must not be negative")
+    if smtp["max_attempts"] < 1:
+        raise ConfigError("smtp.max_attempts: must be at least 1")
     checks_raw = raw.get("checks", {})
     if not isinstance(checks_raw, dict):
         raise ConfigError("checks: expected a table")

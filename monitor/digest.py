@@ -132,6 +132,7 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
         "in_scope": sum(c["in_scope"] for c in coverage),
         "unknown": sum(row.counts["unknown"] for row in figures),
         "failed_sources": [s["source"] for s in sources if not s["last_ok"]],
+        "undelivered": [],  # a recipient's own digests given up on; the outbox fills it (queue_digests)
         "newly_behind": sorted(newly, key=_most_overdue_first)[:LIST_SHOWN],
         "newly_behind_more": max(0, len(newly) - LIST_SHOWN),
         "still_behind": still[:LIST_SHOWN],

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from .errors import FetchError, LayoutChanged
@@ -28,14 +29,23 @@ from .errors import FetchError, LayoutChanged
 USER_AGENT = "disclosure-monitor/0.1 (civic oversight of Mongolian public disclosure; python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
-BODY_TIMEOUT_FACTOR = 4  # a body trickling in for longer than 4 timeouts counts as timed out
+DEADLINE_FACTOR = 4  # `deadline = 0`: a request may take 4 timeouts in all
+READ_SIZE = 65536
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """Politeness and patience; every number is a configuration key under [fetch]."""
+    """Politeness and patience; every number is a configuration key under [fetch].
+
+    `timeout` bounds each wait for the server (connecting, each read); `deadline` bounds one try
+    from its first byte sent to its last byte read, so a server that drips its answer a byte at a
+    time cannot hold a run: past it the try counts as timed out and is retried like one. A
+    deadline of 0 means DEADLINE_FACTOR (4) × timeout. The clock is read after every read, so a
+    try ends at most one `timeout` past its deadline.
+    """
 
     timeout: float = 30.0
+    deadline: float = 0.0
     retries: int = 3
     backoff: float = 2.0
     max_retry_after: float = 120.0
@@ -43,6 +53,11 @@ class FetchSettings:
     concurrency: int = 1        # requests in flight to one host at once
     max_bytes: int = 20_000_000
     user_agent: str = USER_AGENT
+
+    @property
+    def total_deadline(self) -> float:
+        """Seconds one try may take in all."""
+        return self.deadline or self.timeout * DEADLINE_FACTOR
 
 
 @dataclass(frozen=True)
@@ -263,10 +278,12 @@ class Fetcher:
             return exchange.url, exc
 
     def _send_following_redirects(self, method: str, url: str, **kwargs: Any) -> Page:
+        deadline = None  # set when the first request of this try goes out, after its turn
         for _ in range(MAX_REDIRECTS + 1):
             self._check_host(url)
             prepared = self.session.prepare_request(requests.Request(method, url, **kwargs))
             with self._turn(url):
+                deadline = deadline or self.clock() + self.settings.total_deadline
                 response = self.session.send(prepared, timeout=self.settings.timeout, allow_redirects=False,
                                              **self._environment(url))
                 with response:
@@ -275,7 +292,7 @@ class Fetcher:
                         method = "GET" if response.status_code in (301, 302, 303) else method
                         kwargs = {k: v for k, v in kwargs.items() if k == "headers"} if method == "GET" else kwargs
                         continue
-                    return Page(response.url, response.status_code, self._read_capped(response),
+                    return Page(response.url, response.status_code, self._read_capped(response, deadline),
                                 CaseInsensitiveDict(response.headers))
         raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
@@ -310,19 +327,25 @@ class Fetcher:
                 self._environments[origin] = self.session.merge_environment_settings(origin, {}, True, None, None)
             return self._environments[origin]
 
-    def _read_capped(self, response: requests.Response) -> bytes:
+    def _read_capped(self, response: requests.Response, deadline: float) -> bytes:
+        """The body, refused past max_bytes; one read at a time (`read1`: whatever one receive
+        brings), with the clock checked after each, so a dripping body meets its deadline."""
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
             raise FetchError(f"response larger than {self.settings.max_bytes} bytes")
-        chunks, size, started = [], 0, self.clock()
-        for chunk in response.iter_content(chunk_size=65536):
+        self._check_deadline(deadline)
+        chunks, size = [], 0
+        for chunk in _body_reads(response):
             size += len(chunk)
             if size > self.settings.max_bytes:
                 raise FetchError(f"response larger than {self.settings.max_bytes} bytes")
-            if self.clock() - started > self.settings.timeout * BODY_TIMEOUT_FACTOR:
-                raise requests.Timeout(f"body still arriving after {self.settings.timeout * BODY_TIMEOUT_FACTOR:.0f} s")
+            self._check_deadline(deadline)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _check_deadline(self, deadline: float) -> None:
+        if self.clock() > deadline:
+            raise DeadlineExceeded(f"deadline of {self.settings.total_deadline:g} s exceeded")
 
     def _backoff(self, attempts: int) -> float:
         return self.settings.backoff * (2 ** (attempts - 1))
@@ -332,6 +355,25 @@ class Fetcher:
         if wait is None:
             wait = self._backoff(attempts)
         return min(max(wait, 0.0), self.settings.max_retry_after)
+
+class DeadlineExceeded(requests.Timeout):
+    """A try that outlived `fetch.deadline`: a timeout, retried like one."""
+
+
+def _body_reads(response: requests.Response) -> Iterator[bytes]:
+    """The decoded body, one receive at a time, urllib3's errors raised as requests raises them."""
+    try:
+        while chunk := response.raw.read1(READ_SIZE, decode_content=True):
+            yield chunk
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.ReadTimeout(exc) from None
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from None
+    except (urllib3.exceptions.ProtocolError, OSError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from None
+
 
 def _retry_after_seconds(value: str | None) -> float | None:
     """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""
@@ -361,6 +403,8 @@ def _tries(attempts: int) -> str:
 
 
 def _failure(exc: requests.RequestException) -> str:
+    if isinstance(exc, DeadlineExceeded):
+        return str(exc)
     if isinstance(exc, requests.Timeout):
         return "timed out"
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):

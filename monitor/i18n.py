@@ -90,6 +90,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "source_ok": {"mn": "уншсан", "en": "read"},
     "source_failed": {"mn": "уншиж чадаагүй", "en": "could not be read"},
     "last_ok": {"mn": "сүүлд амжилттай", "en": "last read successfully"},
+    # The reader's own digests the mail server refused for good (smtp.max_attempts): period and reason.
+    "undelivered_heading": {"mn": "Танд хүргэж чадаагүй тойм", "en": "Digests we could not deliver to you"},
     "failing_since": {"mn": "алдаа гарсаар", "en": "failing since"},
     "never": {"mn": "хэзээ ч", "en": "never"},
     "silence_warning": {

@@ -3,7 +3,8 @@
 A daily recipient's period is the run's date; a weekly recipient's is the ISO week, queued on
 the first run on or after their weekday. The outbox's unique (recipient, period) is what makes
 a repeated night queue nothing twice. Each digest carries, as a CSV made when it is queued, the
-complete list of the open findings it covers, so the attachment agrees with the digest it comes with.
+complete list of the open findings it covers, so the attachment agrees with the digest it comes with,
+and names the recipient's earlier digests the mail server refused for good, once.
 """
 from __future__ import annotations
 
@@ -48,12 +49,15 @@ def queue_digests(store: Store, config: Config, as_of: date) -> list[str]:
         if period is None:
             continue
         view = DigestView.for_recipient(recipient, store.last_digest_date(recipient.name, as_of))
+        undelivered = store.undelivered(recipient.name)
         context = {**digest_context(store, as_of, view, methodology_url=config.methodology_url),
-                   "unsubscribe": unsubscribe_address(config)}
+                   "unsubscribe": unsubscribe_address(config), "undelivered": undelivered}
         row = {"recipient": recipient.name, "address": recipient.address, "period": period,
                "as_of": as_of.isoformat(), "language": recipient.language,
                "subject": digest_subject(context), "body_text": render_digest(context, "text"),
                "body_html": render_digest(context, "html"), "findings_csv": findings_csv(covered(store, view))}
         if store.enqueue(row):
             queued.append(recipient.name)
+            if undelivered:
+                store.mark_reported(recipient.name)
     return queued

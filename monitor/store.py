@@ -467,10 +467,22 @@ class Store:
                             "last_error = null, body_text = null, body_html = null where id = ?",
                             [_now(), outbox_id])
 
-    def mark_failed(self, outbox_id: int, error: str) -> None:
+    def mark_failed(self, outbox_id: int, error: str, give_up: bool = False) -> None:
+        """A try that failed; `give_up`: none follows (status 'failed' until a later digest reports it)."""
         with self.db.conn:
-            self.db.execute("update outbox set attempts = attempts + 1, last_error = ? where id = ?",
-                            [error, outbox_id])
+            self.db.execute("update outbox set attempts = attempts + 1, last_error = ?, "
+                            "status = case when ? then 'failed' else status end where id = ?",
+                            [error, give_up, outbox_id])
+
+    def undelivered(self, recipient: str) -> list[dict[str, Any]]:
+        """The recipient's digests given up on that no later digest has reported yet."""
+        return list(self.db.query("select period, last_error from outbox where recipient = ? and status = 'failed' "
+                                  "order by id", [recipient]))
+
+    def mark_reported(self, recipient: str) -> None:
+        with self.db.conn:
+            self.db.execute("update outbox set status = 'failed, reported' where recipient = ? and status = 'failed'",
+                            [recipient])
 
     def last_digest_date(self, recipient: str, before: date) -> date | None:
         """The run date of the recipient's previous digest: what 'since the last digest' counts from."""
