@@ -25,6 +25,7 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from .errors import FetchError, LayoutChanged
+from .watchdog import WatchedAdapter, time_left
 
 USER_AGENT = "disclosure-monitor/0.1 (civic oversight of Mongolian public disclosure; python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -154,7 +155,7 @@ class Fetcher:
         self.settings = settings
         self.recorder = recorder
         self.cache = cache
-        self.session = session or requests.Session()
+        self.session = session or _watched_session()
         self.session.headers["User-Agent"] = settings.user_agent
         self.sleep = sleep
         self.clock = clock
@@ -284,8 +285,13 @@ class Fetcher:
             prepared = self.session.prepare_request(requests.Request(method, url, **kwargs))
             with self._turn(url):
                 deadline = deadline or self.clock() + self.settings.total_deadline
-                response = self.session.send(prepared, timeout=self.settings.timeout, allow_redirects=False,
-                                             **self._environment(url))
+                try:
+                    with time_left(deadline - self.clock()):
+                        response = self.session.send(prepared, timeout=self.settings.timeout,
+                                                     allow_redirects=False, **self._environment(url))
+                except requests.ConnectionError:
+                    self._check_deadline(deadline)  # the watchdog cut a dripping head: a deadline, not a refusal
+                    raise
                 with response:
                     if response.is_redirect:
                         url = urljoin(response.url, response.headers["Location"])
@@ -355,6 +361,14 @@ class Fetcher:
         if wait is None:
             wait = self._backoff(attempts)
         return min(max(wait, 0.0), self.settings.max_retry_after)
+
+def _watched_session() -> requests.Session:
+    """A session whose answers' heads are cut at the try's deadline (monitor.watchdog)."""
+    session = requests.Session()
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, WatchedAdapter())
+    return session
+
 
 class DeadlineExceeded(requests.Timeout):
     """A try that outlived `fetch.deadline`: a timeout, retried like one."""

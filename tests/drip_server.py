@@ -38,10 +38,11 @@ class DripProxy(_Dripping):
     """`with DripProxy(portal.url, lambda path: path.startswith("/x")) as proxy:` serves on proxy.url."""
 
     def __init__(self, upstream: str, drips: Callable[[str], bool], interval: float = 0.3,
-                 limit: float = 60.0) -> None:
+                 limit: float = 60.0, head: bool = False) -> None:
         super().__init__(interval, limit)
         self.upstream = urlsplit(upstream)
         self.drips = drips
+        self.head = head  # drip the status line and headers too, not only the body
         self.dripped: list[str] = []
         proxy = self
 
@@ -69,6 +70,16 @@ class DripProxy(_Dripping):
         answer = upstream.getresponse()
         content = answer.read()
         upstream.close()
+        if self.head and self.drips(handler.path):
+            self.dripped.append(handler.path)
+            kept = [(n, v) for n, v in answer.getheaders()
+                    if n.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server")]
+            raw = (f"HTTP/1.1 {answer.status} {answer.reason}\r\n"
+                   + "".join(f"{n}: {v}\r\n" for n, v in kept)
+                   + f"Content-Length: {len(content)}\r\nConnection: close\r\n\r\n").encode("latin-1") + content
+            self.drip(lambda b: (handler.wfile.write(b), handler.wfile.flush()), raw)
+            handler.close_connection = True
+            return
         handler.send_response(answer.status)
         for name, value in answer.getheaders():
             if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):

@@ -45,8 +45,9 @@ def write_config(tmp_path, portal_url: str, extra: str = "") -> str:
     return str(path)
 
 
-def test_a_dripping_answer_times_out_at_its_deadline_and_the_check_names_its_source(portal, tmp_path):
-    with DripProxy(portal.url, lambda path: path.startswith("/mn/contract"), interval=0.3) as proxy:
+@pytest.mark.parametrize("head", [False, True], ids=["dripping body", "dripping status line and headers"])
+def test_a_dripping_answer_times_out_at_its_deadline_and_the_check_names_its_source(portal, tmp_path, head):
+    with DripProxy(portal.url, lambda path: path.startswith("/mn/contract"), interval=0.3, head=head) as proxy:
         config = write_config(tmp_path, proxy.url)
         out = io.StringIO()
         started = time.monotonic()
