@@ -84,6 +84,20 @@ class CollectContext(Context):
 
     _fetcher: Fetcher
     environ: Mapping[str, str]
+    shrink_tolerance: float = 0.2  # [monitor] listing_shrink
+
+    def check_count(self, source: str, what: str, before: int, now: int) -> None:
+        """A count assertion for a listing whose items are not expected to leave (officials,
+        invitations, results, contracts, entities, licences), as OpenSanctions' crawlers make them:
+        one that held LISTED_TO_ASSERT rows or more on its last good read and now holds fewer by
+        more than `shrink_tolerance` fails its source, so its obligations are unknown tonight and
+        the last complete walk still stands; a smaller drop is a data note."""
+        if now >= before:
+            return
+        line = f"listing shrank from {before:,} to {now:,} {what}"
+        if before >= LISTED_TO_ASSERT and now < before * (1 - self.shrink_tolerance):
+            raise SourceError(line)
+        self.notes.add(source, line)
 
     def read(self, parse: Callable[[Page], T], method: str, url: str, **request: Any) -> T:
         """Fetch one page and parse it. A page that does not parse (a changed or broken layout, an
@@ -257,6 +271,9 @@ def listed_on_last_walk(records: Mapping[str, Record], walk: Record | None) -> d
         return dict(records)
     return {key: record for key, record in records.items() if record.last_seen >= walk.last_seen}
 
+
+# A listing that held this many rows is held to its count (CollectContext.check_count).
+LISTED_TO_ASSERT = 50
 
 # A list that showed this many rows on its last read and now shows none is taken for broken;
 # one that showed fewer may really have emptied (officials leave, drafts move on).

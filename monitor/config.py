@@ -17,7 +17,7 @@ from .fetcher import DEADLINE_FACTOR, FetchSettings
 
 DEFAULT_PATH = "monitor.toml"
 
-MONITOR_DEFAULTS: dict[str, Any] = {"db": "state/monitor.db", "days_off": []}
+MONITOR_DEFAULTS: dict[str, Any] = {"db": "state/monitor.db", "days_off": [], "listing_shrink": 0.2}
 # Where a digest's reader opens the definition of each rule: docs/rules.md, one `## rule.id` heading per rule.
 METHODOLOGY_URL = "https://github.com/mongolia-disclosure-monitor/monitor/blob/main/docs/rules.md"
 DIGEST_DEFAULTS: dict[str, Any] = {"out_dir": "", "languages": ["mn", "en"], "unsubscribe": "",
@@ -90,6 +90,7 @@ class Config:
     methodology_url: str = METHODOLOGY_URL
     smtp: SmtpSettings = SmtpSettings()
     recipients: tuple[Recipient, ...] = ()
+    listing_shrink: float = 0.2  # a listing that loses more than this share of its rows fails its source
     source: str = field(default="(defaults)")
 
 
@@ -129,6 +130,8 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
             raise ConfigError(f"fetch.{name}: must not be negative")
     if fetch["concurrency"] < 1:
         raise ConfigError("fetch.concurrency: must be at least 1")
+    if not 0 <= monitor["listing_shrink"] < 1:
+        raise ConfigError("monitor.listing_shrink: must be a share from 0 to below 1 (0.2 is 20 %)")
     for lang in digest["languages"]:
         _one_of("digest.languages", lang, LANGUAGES)
     if not digest["methodology_url"].startswith(("http://", "https://")):
@@ -154,6 +157,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     return Config(
         db=monitor["db"],
         days_off=tuple(_day(value, "monitor.days_off") for value in monitor["days_off"]),
+        listing_shrink=monitor["listing_shrink"],
         portals={name: url.rstrip("/") for name, url in portals.items()},
         fetch=FetchSettings(**fetch),
         checks=check_configs,

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
-from .findings import caught_up_since, new_since
+from .findings import caught_up_since, left_scope_since, new_since
 from .i18n import translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
@@ -115,6 +115,9 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
                    key=lambda f: (f["due"], f["agency"], f["subject"]))
     caught_up = [f for f in findings if caught_up_since(f, view.since)]
+    left = [f for f in store.findings(open_only=False) if left_scope_since(f, view.since, as_of)
+            and view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
+    left = [{**f, "person": names.get(f["official"]), "list_page": None} for f in left]
     scorecard = _scorecard(figures, findings)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
@@ -139,6 +142,8 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
         "still_behind_more": max(0, len(still) - LIST_SHOWN),
         "caught_up": caught_up[:LIST_SHOWN],
         "caught_up_more": max(0, len(caught_up) - LIST_SHOWN),
+        "left_scope": left[:LIST_SHOWN],
+        "left_scope_more": max(0, len(left) - LIST_SHOWN),
         "full_list": ("full_list_beside", csv_beside) if csv_beside else ("full_list_attached", ATTACHED_CSV),
         "scorecard": scorecard[:SCORECARD_AGENCIES],
         "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),

@@ -1,4 +1,5 @@
-"""The life of a finding (docs/rules.md section 4): new, ongoing, resolved, and carried when unread.
+"""The life of a finding (docs/rules.md section 4): new, ongoing, resolved, carried when unread,
+and closed as `left_scope` when its obligation leaves the rule's scope (it resumes if it returns).
 
 A finding's identity is (rule, agency key, subject). Its state is judged against the last
 run of the check on an earlier day, so a re-run on the same day gives the same answer: the
@@ -12,6 +13,14 @@ from typing import Any, Iterable
 from .obligations import FINDING_STATUSES, Obligation
 
 Identity = tuple[str, str, str]
+LEFT_SCOPE = "left_scope"  # a closed finding whose obligation left the rule's scope: never closed silently
+
+
+def rows_to_judge(stored: Iterable[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """The stored rows a run hands to update_findings: the open ones, those judged on the run's
+    own day (a same-day re-run repeats the first), and those that left the scope (they may return)."""
+    day = as_of.isoformat()
+    return [row for row in stored if row["is_open"] or row["judged_on"] == day or row["state"] == LEFT_SCOPE]
 
 
 def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligation],
@@ -25,10 +34,14 @@ def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligati
         ob, row = by_identity.get(identity), rows.get(identity)
         if row is None and (ob is None or ob.status not in FINDING_STATUSES):
             continue
+        if row is not None and ob is None and not row.get("is_open") and (row.get("judged_on") or "") < day:
+            continue  # closed on an earlier day and still out of scope: left as it was
         row = row or {"rule": identity[0], "agency_key": identity[1], "subject": identity[2],
                       "check_name": check_name, "first_raised_on": day}
         if (row.get("judged_on") or "") < day:
-            row["previous_status"] = row["status"] if row.get("is_open") else None
+            # a finding that left the scope resumes, if its obligation returns, as it was
+            carried = row.get("is_open") or row.get("state") == LEFT_SCOPE
+            row["previous_status"] = row["status"] if carried else None
             row["previous_judged_on"] = row.get("judged_on")
         previous = row.get("previous_status")
         if ob is not None and ob.status in FINDING_STATUSES:
@@ -37,6 +50,8 @@ def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligati
                 row["resolved_on"] = day
         elif ob is not None and ob.status == "unknown" and row.get("is_open"):
             row.update(state="ongoing", rechecked=0)  # kept exactly as last judged
+        elif ob is None:  # its obligation is no longer in the rule's scope: closed, and said so
+            row.update(is_open=0, state=LEFT_SCOPE, rechecked=1)
         else:
             row.update(is_open=0, state=None, rechecked=1)
         row["judged_on"] = day
@@ -56,6 +71,13 @@ def caught_up_since(finding: dict[str, Any], since: date | None) -> bool:
     if since is None:
         return finding["state"] == "resolved"
     return bool(finding.get("resolved_on")) and finding["resolved_on"] > since.isoformat()
+
+
+def left_scope_since(finding: dict[str, Any], since: date | None, as_of: date) -> bool:
+    """Left the scope after a reader's previous digest on `since` (None: on this run)."""
+    if finding["state"] != LEFT_SCOPE:
+        return False
+    return finding["judged_on"] > since.isoformat() if since else finding["judged_on"] == as_of.isoformat()
 
 
 def _state(previous: str | None, status: str) -> str:

@@ -98,6 +98,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "mn": "Уншиж чадаагүй эх сурвалжийн үүргийг \"тодорхойгүй\" гэж тооцсон: чимээгүй байдал нь биелэлт биш.",
         "en": "Obligations of a source that could not be read are counted as unknown: silence is not compliance.",
     },
+    "left_scope_heading": {"mn": "Хамрах хүрээнээс гарсан", "en": "No longer in scope"},
+    "left_scope_note": {
+        "mn": "Эдгээр зөрчлийн үүрэг дүрмийн хамрах хүрээнээс гарсан тул хаагдсан (жишээ нь хугацааны цонхноос гарсан, "
+              "эсвэл эх сурвалж тэднийг жагсаахаа больсон). Буцаж орвол урьдын адил үргэлжилнэ.",
+        "en": "These findings were closed because their obligation left the rule's scope (a window moved on, or "
+              "the portal no longer lists them). Should they return, they resume as they were.",
+    },
     "footer": {
         "mn": "Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав.",
         "en": "Agency names are shown as the portals write them.",

@@ -21,7 +21,7 @@ from .check import Check, CollectContext, EvaluateContext, Notes
 from .config import Config
 from .errors import ConfigError, MonitorError, SourceError
 from .fetcher import Fetcher
-from .findings import finding_json, update_findings
+from .findings import finding_json, rows_to_judge, update_findings
 from .obligations import Obligation, agency_figures
 from .store import Store
 
@@ -149,7 +149,7 @@ class Runner:
         config = self.config.checks[check.name]
         notes = Notes()
         collect = CollectContext(as_of, config, self.config.portals, notes, _store=self.store, _fetcher=fetcher,
-                                 environ=self.environ)
+                                 environ=self.environ, shrink_tolerance=self.config.listing_shrink)
         failed: dict[str, str] = {}
         for source in check.sources:
             fetcher.recorder = self.store.request_recorder(run_id, source)
@@ -171,8 +171,7 @@ class Runner:
                                error=f"judging failed: {type(exc).__name__}: {exc}")
         self.store.save_notes(run_id, check.name, notes.items)  # with those `evaluate` added
         self.store.replace_obligations(check.name, as_of, obligations)
-        stored = [row for row in self.store.findings(check.name, open_only=False)
-                  if row["is_open"] or row["judged_on"] == as_of.isoformat()]
+        stored = rows_to_judge(self.store.findings(check.name, open_only=False), as_of)
         rows = update_findings(check.name, as_of, obligations, stored)
         self.store.save_findings(rows)
         findings = [finding_json(row) for row in rows if row["is_open"]]

@@ -1,7 +1,7 @@
 """monitor/findings.py: the life of a finding (rules.md section 4, interface.md `findings`).
 
 The runs are replayed the way monitor.runner does it: the stored rows handed to update_findings
-are the open ones plus those judged on the run's own day, and the result is saved in a real Store.
+are those `rows_to_judge` picks, and the result is saved in a real Store.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from monitor.findings import finding_json, update_findings
+from monitor.findings import LEFT_SCOPE, finding_json, rows_to_judge, update_findings
 from monitor.obligations import judge
 from monitor.store import Store
 
@@ -34,8 +34,7 @@ class Life:
         self.store = Store(path)
 
     def run(self, as_of, obligations):
-        stored = [row for row in self.store.findings("tender", open_only=False)
-                  if row["is_open"] or row["judged_on"] == as_of.isoformat()]
+        stored = rows_to_judge(self.store.findings("tender", open_only=False), as_of)
         rows = update_findings("tender", as_of, obligations, stored)
         self.store.save_findings(rows)
         return {(r["rule"], r["agency_key"], r["subject"]): r for r in rows}
@@ -221,3 +220,30 @@ def test_identity_is_rule_agency_key_and_subject(life):
     rows = life.run(D1, [ob(D1), ob(D1, key="1990000000102")])
     assert set(rows) == {IDENTITY, (RULE, "1990000000102", SUBJECT)}
     assert all(r["state"] == "new" for r in rows.values())
+
+
+# leaving the scope (issue 14, item 3b): never silently, and back as it was
+
+def test_a_finding_whose_obligation_leaves_the_scope_is_closed_as_left_scope(life):
+    life.run(D1, [ob(D1)])
+    rows = life.run(D2, [])
+    row = rows[IDENTITY]
+    assert (row["is_open"], row["state"], row["status"]) == (0, LEFT_SCOPE, "missing")
+    assert life.open_json(rows) == []
+    assert life.run(D2, [])[IDENTITY]["state"] == LEFT_SCOPE  # a same-day re-run says the same
+    assert life.run(D3, []) == {}  # later nights leave it as it was
+    assert life.store.findings("tender", open_only=False)[0]["judged_on"] == D2.isoformat()
+
+
+def test_a_finding_whose_obligation_returns_resumes_its_identity_and_first_raised_on(life):
+    life.run(D1, [ob(D1)])
+    life.run(D2, [])
+    row = life.run(D3, [ob(D3)])[IDENTITY]
+    assert (row["is_open"], row["state"], row["first_raised_on"]) == (1, "ongoing", D1.isoformat())
+
+
+def test_a_finding_that_returns_published_is_caught_up(life):
+    life.run(D1, [ob(D1)])
+    life.run(D2, [])
+    row = life.run(D4, [ob(D4, published=D3)])[IDENTITY]
+    assert (row["status"], row["state"], row["first_raised_on"]) == ("late", "resolved", D1.isoformat())

@@ -138,7 +138,7 @@ class BudgetCheck(Check):
             "organisations listing",
             lambda page: PageRequest("GET", url, {"params": {"page": page, "size": ORG_PAGE_SIZE}}),
             lambda page: parse_organizations_page(page.json()), rows=lambda answer: answer[1],
-            listed_before=ctx.listed_on_last_read(ORG_KIND).get(None, 0), key=lambda item: item["id"])
+            listed_before=(listed := ctx.listed_on_last_read(ORG_KIND).get(None, 0)), key=lambda item: item["id"])
         seen: dict[str, dict[str, Any]] = {}
         total = 0
         for _, (total, items) in ctx.pages(listing):
@@ -149,6 +149,7 @@ class BudgetCheck(Check):
             raise LayoutChanged("organisations listing is empty")
         if len(seen) < total:
             raise LayoutChanged(f"organisations listing ended with {len(seen)} of {total} entities")
+        ctx.check_count(ORGANIZATIONS, "entities", listed, len(seen))
         ctx.save(ORG_KIND, seen.items())
 
     def _collect_reports(self, ctx: CollectContext) -> None:

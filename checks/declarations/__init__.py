@@ -186,6 +186,7 @@ class DeclarationsCheck(Check):
             _save(ctx, officials)
         if not officials:
             raise LayoutChanged("no official under any letter")
+        ctx.check_count(SEARCH, "officials", last_walk.data["officials"] if last_walk else 0, len(officials))
         ctx.save(WALK, [(WALK_KEY, {"listed": listed, "officials": len(officials)})])
 
     # judging

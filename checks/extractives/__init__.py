@@ -85,10 +85,13 @@ class ExtractivesCheck(Check):
                                                              "sord": "asc", "_search": "false"}}),
             lambda page: parse_licence_grid(page.json()), rows=lambda answer: answer[2],
             listed_before=ctx.listed_on_last_read(LICENCE).get(None, 0), key=lambda row: row["id"])
+        listed = 0
         for page, (pages, _, rows) in ctx.pages(listing):
             ctx.save(LICENCE, ((row["id"], row) for row in rows))
+            listed += len(rows)
             if page >= pages:
                 break
+        ctx.check_count(LICENCES, "licences", listing.listed_before, listed)
         ctx.save(WALK, [(WALK_KEY, {"on": ctx.as_of.isoformat()})])
 
     def _collect_details(self, ctx: CollectContext) -> None:

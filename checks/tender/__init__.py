@@ -100,6 +100,7 @@ class TenderCheck(Check):
                     seen.update(fresh)
                     if len(seen) >= total:
                         break
+                ctx.check_count(INVITATIONS, f"invitations of {year}", listed.get(year, 0), len(seen))
             except SourceError as exc:
                 if not token and "401" in str(exc):
                     raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
@@ -134,6 +135,8 @@ class TenderCheck(Check):
             if not complete and awaited.get(year, set()) - listing.seen:
                 complete = full = listing.walk(True, from_page=listing.next_page)  # a result is out: find it
             if complete and full:
+                stored = sum(1 for stored_year, _ in known.values() if stored_year == year)
+                ctx.check_count(source, f"rows of {year}", stored, len(listing.seen))
                 ctx.save(WALK_KIND, [(f"{path}/{year}", {"full_on": ctx.as_of.isoformat()})])
 
     @staticmethod
