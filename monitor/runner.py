@@ -88,8 +88,11 @@ class RunLocked(MonitorError):
 
 @contextmanager
 def run_lock(db_path: str) -> Iterator[None]:
-    """One run at a time per database: a second one stops at once instead of waiting."""
-    lock_path = Path(f"{db_path}.lock")
+    """One run at a time per database: a second one stops at once instead of waiting.
+
+    The lock is the resolved file's: the same database reached through a symlink (or `..`) is
+    the same database, and two runs on it would each send their digests."""
+    lock_path = Path(f"{os.path.realpath(db_path)}.lock")
     try:
         handle = open(lock_path, "w")
     except OSError as exc:

@@ -181,11 +181,16 @@ class Store:
         try:
             if read_only:
                 self.db = sqlite_utils.Database(_connect_read_only(Path(path)))
+                self._refuse_newer_schema()
                 self._refuse_old_schema()
                 return
             if Path(path).exists() and not os.access(path, os.W_OK):
                 raise StoreUnavailable(f"{path}: the database is read-only and this command writes to it")
             self.db = sqlite_utils.Database(path)
+            # Both refusals come before the first write (journal_mode=WAL may rewrite the header):
+            # a file this version cannot read rightly, or a damaged one, is left exactly as it was.
+            self._refuse_newer_schema()
+            self._refuse_damaged_file()
             self.db.execute("PRAGMA journal_mode=WAL")
             # WAL with synchronous=NORMAL: a killed process loses nothing committed and the file stays
             # whole; only a power cut may lose the last commits. One fsync per commit would otherwise
@@ -194,6 +199,27 @@ class Store:
             self.migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"{path}: cannot open the database ({exc})") from None
+
+    def _refuse_newer_schema(self) -> None:
+        """A newer monitor's database: its tables may mean what this version does not know."""
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            self.db.close()
+            raise StoreUnavailable(f"{self.path}: made by a newer version of the monitor: schema "
+                                   f"{version} > {len(MIGRATIONS)}; nothing was written to it")
+
+    def _refuse_damaged_file(self) -> None:
+        """SQLite's quick_check (page structure, not index contents): a run must not add to a
+        corrupted file, which is restored from a backup instead."""
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            self.db.close()
+            raise StoreUnavailable(f"{self.path}: the database is damaged (quick_check: {problems[0]}"
+                                   f"{f' and {len(problems) - 1} more' if len(problems) > 1 else ''}); "
+                                   "nothing was written to it: restore it from a backup")
 
     def _refuse_old_schema(self) -> None:
         if self.schema_version < len(MIGRATIONS):
