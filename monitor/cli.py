@@ -28,7 +28,7 @@ from .outbox import queue_digests, unsubscribe_address
 from .registry import available_checks
 from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, CheckResult, Runner, delivery_exit_code,
                      run_exit_code, run_lock)
-from .store import Store, prepare_location
+from .store import Store, is_storage_fault, prepare_location
 
 log = logging.getLogger("monitor")
 
@@ -99,6 +99,7 @@ def _as_of(value: str) -> date:
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
+    db_path = "the database"  # until the configuration names it
     try:
         checks = available_checks()
         args = build_parser(sorted(checks)).parse_args(argv)
@@ -132,6 +133,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # the last guard: one line, never a traceback unless asked for
+        if is_storage_fault(exc):  # the file or its disk (full, an I/O error), not a bug: which file, and why
+            print(f"monitor: {db_path}: storage error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
         log.debug("unexpected error", exc_info=True)
         print(f"monitor: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
         return EXIT_ERROR

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from .errors import ConfigError
+from .errors import ConfigError, MonitorError
 from .fetcher import Recorder, RequestRecord, Validators
 from .obligations import Obligation
 
@@ -141,6 +141,21 @@ FINDING_COLUMNS = ("rule", "agency_key", "subject", "check_name", "agency", "sta
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+class StorageError(MonitorError):
+    """The disk refused a write (full, an I/O error, read-only): one line naming the file and the cause (exit 1)."""
+
+
+# SQLite's primary result codes that mean the file or its disk, not the query, failed.
+_STORAGE_FAULTS = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CORRUPT,
+                   sqlite3.SQLITE_CANTOPEN}
+
+
+def is_storage_fault(exc: BaseException) -> bool:
+    """A database error of the disk or the file: the whole run's, never one source's."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _STORAGE_FAULTS
 
 
 class StoreUnavailable(ConfigError):
