@@ -42,6 +42,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+REPLAY_HELP = ("the portals serve a replay of the --as-of day (a test, the demo): allows an --as-of "
+               "earlier than the database's latest run")
+
+
 def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration (default monitor.toml)")
@@ -55,6 +59,7 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="the nightly job: every check, then the digests")
     run.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
+    run.add_argument("--replay", action="store_true", help=REPLAY_HELP)
     run.add_argument("--only", nargs="+", choices=check_names, metavar="CHECK", help="run only these checks")
     run.add_argument("--no-send", action="store_true", help="write the digests to files, send nothing")
     run.add_argument("--init", action="store_true", help="create the database's folder if it does not exist")
@@ -62,6 +67,7 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common], help="one check, now; stores what it saw, sends nothing")
     check.add_argument("check", choices=check_names, metavar="CHECK", help=" | ".join(check_names))
     check.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
+    check.add_argument("--replay", action="store_true", help=REPLAY_HELP)
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("--init", action="store_true", help="create the database's folder if it does not exist")
 
@@ -149,6 +155,7 @@ def _silence_stdout() -> None:
 def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, out: TextIO, db_path: str) -> int:
     """`check` or `run`; the `runs` row gets the exit code the process exits with."""
     as_of = args.as_of or today_in_ulaanbaatar()
+    _refuse_rewriting_history(args, store)
     runner = Runner(config, store, checks)
     if args.command == "check":
         with runner.recorded(as_of, f"check {args.check}") as run:
@@ -176,6 +183,17 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
             all_sent = _deliver(config, store, out)
         run.exit_code = delivery_exit_code(run_exit_code(results), all_sent)
     return run.exit_code
+
+
+def _refuse_rewriting_history(args: argparse.Namespace, store: Store) -> None:
+    """Live portals show today's pages whatever --as-of says, and first_seen keeps the earliest
+    date: a run back-dated behind the database's latest would make a late item look on time.
+    Going forward, or again on the latest day, is fine; so is any day when the portals replay it."""
+    latest = store.latest_run_as_of()
+    if args.as_of is None or args.replay or latest is None or args.as_of >= latest:
+        return
+    raise ConfigError(f"--as-of {args.as_of}: earlier than the latest run in {store.path} ({latest}); "
+                      "live portals would have today's pages stamped with that day (--replay if they replay it)")
 
 
 def _report_error(result: CheckResult) -> None:

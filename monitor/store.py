@@ -273,6 +273,11 @@ class Store:
         row = self.db.execute("select as_of from runs order by id desc limit 1").fetchone()
         return date.fromisoformat(row[0]) if row else None
 
+    def latest_run_as_of(self) -> date | None:
+        """The latest date any run was stamped with: what a back-dated run must not go behind."""
+        row = self.db.execute("select max(as_of) from runs").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
     def record_source(self, run_id: int, check_name: str, source: str, as_of: date,
                       error: str | None) -> None:
         totals = self.db.execute(
