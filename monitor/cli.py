@@ -3,7 +3,8 @@
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
 server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
 usage, configuration or a file-system problem (a database or file that is missing, read-only or
-cannot be written), 1 anything else.
+cannot be written, a newer monitor's or a damaged database, an --as-of behind the latest run),
+1 anything else (a storage error, such as a full disk, in one line naming the file and the cause).
 """
 from __future__ import annotations
 
