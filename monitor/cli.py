@@ -3,7 +3,8 @@
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
 server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
 usage, configuration or a file-system problem (a database or file that is missing, read-only or
-cannot be written), 1 anything else.
+cannot be written, a newer monitor's or a damaged database, an --as-of behind the latest run),
+1 anything else (a storage error, such as a full disk, in one line naming the file and the cause).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from .outbox import queue_digests, unsubscribe_address
 from .registry import available_checks
 from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, CheckResult, Runner, delivery_exit_code,
                      run_exit_code, run_lock)
-from .store import Store, prepare_location
+from .store import Store, is_storage_fault, prepare_location
 
 log = logging.getLogger("monitor")
 
@@ -41,6 +42,10 @@ class UsageError(ConfigError):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, instead of argparse's usage dump
         raise UsageError(message)
+
+
+REPLAY_HELP = ("the portals serve a replay of the --as-of day (a test, the demo): allows an --as-of "
+               "earlier than the database's latest run")
 
 
 def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
@@ -56,6 +61,7 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="the nightly job: every check, then the digests")
     run.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
+    run.add_argument("--replay", action="store_true", help=REPLAY_HELP)
     run.add_argument("--only", nargs="+", choices=check_names, metavar="CHECK", help="run only these checks")
     run.add_argument("--no-send", action="store_true", help="write the digests to files, send nothing")
     run.add_argument("--init", action="store_true", help="create the database's folder if it does not exist")
@@ -63,6 +69,7 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common], help="one check, now; stores what it saw, sends nothing")
     check.add_argument("check", choices=check_names, metavar="CHECK", help=" | ".join(check_names))
     check.add_argument("--as-of", type=_as_of, help="behave as on this day (YYYY-MM-DD)")
+    check.add_argument("--replay", action="store_true", help=REPLAY_HELP)
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("--init", action="store_true", help="create the database's folder if it does not exist")
 
@@ -102,6 +109,7 @@ def _as_of(value: str) -> date:
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
+    db_path = "the database"  # until the configuration names it
     try:
         checks = available_checks()
         args = build_parser(sorted(checks)).parse_args(argv)
@@ -138,6 +146,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # the last guard: one line, never a traceback unless asked for
+        if is_storage_fault(exc):  # the file or its disk (full, an I/O error), not a bug: which file, and why
+            print(f"monitor: {db_path}: storage error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
         log.debug("unexpected error", exc_info=True)
         print(f"monitor: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
         return EXIT_ERROR
@@ -151,6 +162,7 @@ def _silence_stdout() -> None:
 def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, out: TextIO, db_path: str) -> int:
     """`check` or `run`; the `runs` row gets the exit code the process exits with."""
     as_of = args.as_of or today_in_ulaanbaatar()
+    _refuse_rewriting_history(args, store)
     runner = Runner(config, store, checks)
     if args.command == "check":
         with runner.recorded(as_of, f"check {args.check}") as run:
@@ -178,6 +190,17 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
             all_sent = _deliver(config, store, out)
         run.exit_code = delivery_exit_code(run_exit_code(results), all_sent)
     return run.exit_code
+
+
+def _refuse_rewriting_history(args: argparse.Namespace, store: Store) -> None:
+    """Live portals show today's pages whatever --as-of says, and first_seen keeps the earliest
+    date: a run back-dated behind the database's latest would make a late item look on time.
+    Going forward, or again on the latest day, is fine; so is any day when the portals replay it."""
+    latest = store.latest_run_as_of()
+    if args.as_of is None or args.replay or latest is None or args.as_of >= latest:
+        return
+    raise ConfigError(f"--as-of {args.as_of}: earlier than the latest run in {store.path} ({latest}); "
+                      "live portals would have today's pages stamped with that day (--replay if they replay it)")
 
 
 def _report_error(result: CheckResult) -> None:

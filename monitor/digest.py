@@ -6,6 +6,7 @@ decided here or in a template.
 """
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -22,7 +23,7 @@ from .i18n import translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .registry import commitments, rule_basis, rule_name, source_name
-from .store import Store
+from .store import StorageError, Store
 
 FORMATS = {"html": "html", "text": "txt"}
 SCORECARD_AGENCIES = 20
@@ -265,15 +266,33 @@ def write_digests(store: Store, as_of: date, out_dir: Path, languages: Iterable[
                   methodology_url: str = METHODOLOGY_URL) -> list[Path]:
     """Write the whole digest (every check and agency) in every language and format, and beside
     them the CSV of all open findings that the digests' lists point to."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{out_dir}: cannot create the digests' folder ({exc.strerror})") from None
     csv_path = out_dir / f"findings-{as_of.isoformat()}.csv"
-    csv_path.write_bytes(findings_csv(store.findings(open_only=True)).encode("utf-8"))  # with its BOM: Excel
+    _write_whole(csv_path, findings_csv(store.findings(open_only=True)).encode("utf-8"))  # with its BOM: Excel
     written = [csv_path]
     for lang in languages:
         context = digest_context(store, as_of, DigestView(language=lang), methodology_url=methodology_url,
                                  csv_beside=csv_path.name)
         for fmt, suffix in FORMATS.items():
             path = out_dir / f"digest-{as_of.isoformat()}.{lang}.{suffix}"
-            path.write_text(render_digest(context, fmt), encoding="utf-8")
+            _write_whole(path, render_digest(context, fmt).encode("utf-8"))
             written.append(path)
     return written
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write a temporary file beside `path`, then rename it: a full disk or a killed run leaves the
+    previous file or none, never a truncated one; an error names the file it was writing."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StorageError(f"{path}: cannot write the file ({exc.strerror})") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,7 @@ from .errors import ConfigError, MonitorError, SourceError
 from .fetcher import Fetcher
 from .findings import finding_json, rows_to_judge, update_findings
 from .obligations import Obligation, agency_figures
-from .store import Store
+from .store import Store, is_storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,11 @@ class RunLocked(MonitorError):
 
 @contextmanager
 def run_lock(db_path: str) -> Iterator[None]:
-    """One run at a time per database: a second one stops at once instead of waiting."""
-    lock_path = Path(f"{db_path}.lock")
+    """One run at a time per database: a second one stops at once instead of waiting.
+
+    The lock is the resolved file's: the same database reached through a symlink (or `..`) is
+    the same database, and two runs on it would each send their digests."""
+    lock_path = Path(f"{os.path.realpath(db_path)}.lock")
     try:
         handle = open(lock_path, "w")
     except OSError as exc:
@@ -129,16 +133,21 @@ class Runner:
         """A `runs` row from start to finish, with the exit code the caller sets on the record.
 
         An exception records the code the command line gives it (2 for a usage or configuration
-        error, else 1), so the row never says 0 for a run that failed after its checks.
+        error, else 1), so the row never says 0 for a run that failed after its checks. The row's
+        end (exit code, finished_at) is written last, after whatever the caller does in the block
+        (the digests too): a run killed before that looks unfinished, as it is.
         """
         run = RunRecord(self.store.start_run(as_of, command))
         try:
             yield run
         except BaseException as exc:
             run.exit_code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
+            try:
+                self.store.finish_run(run.id, run.exit_code)
+            except sqlite3.Error as unrecorded:  # the disk that failed the run: its error is the one to tell
+                log.info("the run's end could not be recorded: %s", unrecorded)
             raise
-        finally:
-            self.store.finish_run(run.id, run.exit_code)
+        self.store.finish_run(run.id, run.exit_code)
 
     def run_checks(self, run_id: int, names: list[str], as_of: date) -> list[CheckResult]:
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
@@ -163,6 +172,8 @@ class Runner:
         try:
             obligations = list(check.evaluate(evaluate))  # a generator is welcome, and read once
         except Exception as exc:  # a bug in a rule: keep every finding as it was, judge nothing
+            if is_storage_fault(exc):
+                raise
             log.exception("unexpected failure judging %s", check.name)
             self.store.save_notes(run_id, check.name, notes.items)
             kept = [{**finding_json(row), "state": "ongoing", "rechecked": False}
@@ -185,6 +196,8 @@ class Runner:
         except SourceError as exc:
             return str(exc)
         except Exception as exc:  # a parser bug must not cost the other sources their run
+            if is_storage_fault(exc):  # the disk, not the source: every other source would meet it too
+                raise
             log.exception("unexpected failure reading %s", source)
             return f"unexpected error: {type(exc).__name__}: {exc}"
         return None

@@ -25,8 +25,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from .errors import ConfigError
 from .check import Record
+from .errors import ConfigError, MonitorError
 from .fetcher import Recorder, RequestRecord, Validators
 from .obligations import Obligation
 
@@ -135,6 +135,21 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+class StorageError(MonitorError):
+    """The disk refused a write (full, an I/O error, read-only): one line naming the file and the cause (exit 1)."""
+
+
+# SQLite's primary result codes that mean the file or its disk, not the query, failed.
+_STORAGE_FAULTS = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CORRUPT,
+                   sqlite3.SQLITE_CANTOPEN}
+
+
+def is_storage_fault(exc: BaseException) -> bool:
+    """A database error of the disk or the file: the whole run's, never one source's."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _STORAGE_FAULTS
+
+
 class StoreUnavailable(ConfigError):
     """The database cannot be opened as the command needs it: one line naming the path (exit 2)."""
 
@@ -173,11 +188,16 @@ class Store:
         try:
             if read_only:
                 self.db = sqlite_utils.Database(_connect_read_only(Path(path)))
+                self._refuse_newer_schema()
                 self._refuse_old_schema()
                 return
             if Path(path).exists() and not os.access(path, os.W_OK):
                 raise StoreUnavailable(f"{path}: the database is read-only and this command writes to it")
             self.db = sqlite_utils.Database(path)
+            # Both refusals come before the first write (journal_mode=WAL may rewrite the header):
+            # a file this version cannot read rightly, or a damaged one, is left exactly as it was.
+            self._refuse_newer_schema()
+            self._refuse_damaged_file()
             self.db.execute("PRAGMA journal_mode=WAL")
             # WAL with synchronous=NORMAL: a killed process loses nothing committed and the file stays
             # whole; only a power cut may lose the last commits. One fsync per commit would otherwise
@@ -186,6 +206,27 @@ class Store:
             self.migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(f"{path}: cannot open the database ({exc})") from None
+
+    def _refuse_newer_schema(self) -> None:
+        """A newer monitor's database: its tables may mean what this version does not know."""
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            self.db.close()
+            raise StoreUnavailable(f"{self.path}: made by a newer version of the monitor: schema "
+                                   f"{version} > {len(MIGRATIONS)}; nothing was written to it")
+
+    def _refuse_damaged_file(self) -> None:
+        """SQLite's quick_check (page structure, not index contents): a run must not add to a
+        corrupted file, which is restored from a backup instead."""
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            self.db.close()
+            raise StoreUnavailable(f"{self.path}: the database is damaged (quick_check: {problems[0]}"
+                                   f"{f' and {len(problems) - 1} more' if len(problems) > 1 else ''}); "
+                                   "nothing was written to it: restore it from a backup")
 
     def _refuse_old_schema(self) -> None:
         if self.schema_version < len(MIGRATIONS):
@@ -223,6 +264,11 @@ class Store:
         """The date of the latest run (in time): the date of the data a digest shows."""
         row = self.db.execute("select as_of from runs order by id desc limit 1").fetchone()
         return date.fromisoformat(row[0]) if row else None
+
+    def latest_run_as_of(self) -> date | None:
+        """The latest date any run was stamped with: what a back-dated run must not go behind."""
+        row = self.db.execute("select max(as_of) from runs").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
 
     def record_source(self, run_id: int, check_name: str, source: str, as_of: date,
                       error: str | None) -> None:

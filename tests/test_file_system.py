@@ -145,7 +145,7 @@ def test_the_runs_row_records_the_exit_code_of_a_run_that_failed_after_its_check
         handle.write(f'[digest]\nout_dir = "{not_a_folder}"\n')
     code, _, err = monitor("--config", config, "--db", tmp_path / "m.db", "run", "--no-send", "--only", "legal",
                            "--as-of", AS_OF)
-    assert code == 1 and "unexpected error" in err
+    assert code == 1 and f"{not_a_folder}: cannot create the digests' folder (File exists)" in one_line(err)
     with sqlite3.connect(tmp_path / "m.db") as conn:
         assert conn.execute("select exit_code from runs").fetchall() == [(1,)]
 

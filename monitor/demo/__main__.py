@@ -73,7 +73,7 @@ def serve(as_of: date, port: int, out_dir: Path) -> int:
         config.write_text(demo_config(portal.url, out_dir / "serve"), encoding="utf-8")
         print(f"demo portals for {as_of} on {portal.url} (token {DEMO_TOKEN}; Ctrl-C to stop)\n"
               f"try: TENDER_OPENDATA_TOKEN={DEMO_TOKEN} monitor --config {config} check budget "
-              f"--as-of {as_of}", flush=True)
+              f"--as-of {as_of} --replay", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
