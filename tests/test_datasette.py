@@ -31,7 +31,7 @@ datasette_app = pytest.importorskip("datasette.app", reason="datasette is in the
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 12, 3)
 INTERNAL = {"requests", "http_cache", "snapshots", "outbox", "officials"}
-PERSONAL = {"officials", "outbox"}  # tables that hold or may hold officials' names
+PERSONAL = {"officials", "outbox", "snapshots"}  # tables that hold or may hold officials' names
 
 
 @pytest.fixture(scope="module")
