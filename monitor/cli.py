@@ -23,6 +23,7 @@ from .config import LANGUAGES, Config, load_config
 from .describe import describe_checks
 from .digest import DigestView, digest_context, render_digest, write_digests
 from .errors import ConfigError, MonitorError
+from .datasette import explore
 from .export import findings_csv
 from .findings import finding_json
 from .mailer import send_queued
@@ -90,6 +91,9 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="as JSON")
     output.add_argument("--csv", action="store_true", help="as CSV, for a spreadsheet")
     findings.add_argument("--all", action="store_true", help="every finding ever raised, not only open ones")
+
+    browse = commands.add_parser("explore", parents=[common], help="browse the database in Datasette (the explore extra)")
+    browse.add_argument("--port", type=int, default=8001, help="serve on 127.0.0.1:PORT (default 8001)")
     return parser
 
 
@@ -126,6 +130,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
             return _findings(args, Store(db_path, read_only=True), out)
         if args.command == "digest":
             return _digest(args, config, Store(db_path, read_only=True), out)
+        if args.command == "explore":
+            Store(db_path, read_only=True).close()  # one line, exit 2, for a database that is missing or too old
+            return explore(db_path, args.port)
         prepare_location(db_path, may_create=args.command != "send", init=getattr(args, "init", False))
         with run_lock(db_path):
             store = Store(db_path)
