@@ -8,6 +8,7 @@ and upper-cased; no `submittedDate` → the day first seen, or met when there on
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -100,6 +101,8 @@ def test_reports_judged_over_nights_with_an_outage(tmp_path):
     assert [n for n in result["notes"] if "MV-999999" in n["message"]] == [
         {"source": "extractives.reports", "message": "report of MV-999999 for 2025 names no licence in the "
                                                      "cadastre; not judged"}]
+    with sqlite3.connect(tmp_path / "monitor.db") as conn:  # a note made while judging is kept, too
+        assert conn.execute("select count(*) from notes where message like '%MV-999999%'").fetchone() == (1,)
 
     # Mon 4 May: MV-000003's report appears, with no date: late from the day first seen.
     cadastre.reports.append(report("mv-000003", None))
