@@ -270,7 +270,8 @@ class BudgetCheck(Check):
                 depends_on=(MOF,), rule=CONSOLIDATED, agency=MOF_AGENCY, agency_key=MOF_AGENCY,
                 subject=month_text(month), due=self._due(ctx, month),
                 published=item.published if item else None, baseline=item.baseline if item else False,
-                evidence_url=ctx.evidence("mof", item.url if item else None, f"{base}/c/budget-performance", source=MOF))
+                evidence_url=ctx.evidence("mof", item.url if item else None, f"{base}/c/budget-performance",
+                                          source=MOF))
 
     @staticmethod
     def _due(ctx: EvaluateContext, month: Month) -> date:

@@ -13,7 +13,8 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 # Control characters, spaces other than the plain one, direction marks and backslashes: browsers
 # strip or reinterpret them (`\tjavascript:`, `/\evil.example`), so a link holding one is never taken.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\u00a0\u061c\u1680\u180e"
+                     r"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]")
 _SCHEMES = {"http": 80, "https": 443}
 # Characters kept as written when a link is re-quoted: the reserved set and `%` (already escaped).
 _KEEP = "/:@!$&'()*+,;=?%~-._"
