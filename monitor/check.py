@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, M
 from .calendar import WorkCalendar
 from .errors import ConfigError, FetchError, LayoutChanged, PortalError, SourceError
 from .fetcher import Fetcher, Page, full_url
+from .links import evidence_url, portal_hosts, shown_link
 from .listing import Listing, P
 from .obligations import Obligation, judge
 
@@ -223,6 +224,23 @@ class EvaluateContext(Context):
         """The item's published date and whether it is baseline (see `published_on`), held against
         the first successful read of `source`."""
         return published_on(record, day, self.baseline(source))
+
+    @functools.cached_property
+    def _portal_hosts(self) -> frozenset[tuple[str, int]]:
+        return portal_hosts(self.portals.values())
+
+    def evidence(self, portal: str, href: str | None, fallback: str, *, source: str) -> str:
+        """The evidence link for `href` (a path or URL read from `portal`, or a path the check built),
+        else `fallback`, a page the check names itself. A link that is not http(s) on a configured
+        portal host is never shown: it is dropped with a data note on `source` (see monitor.links)."""
+        if href is None or not href.strip():
+            return fallback
+        url = evidence_url(self.portals[portal], href, self._portal_hosts)
+        if url is None:
+            self.notes.add(source, f"link {shown_link(href)} is not an http(s) page on a portal; "
+                                   f"the evidence shown is {fallback}")
+            return fallback
+        return url
 
     def judge(self, *, depends_on: tuple[str, ...], known: bool = True, **fields: Any) -> Obligation:
         """Judge one obligation as of the run's date.

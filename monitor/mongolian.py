@@ -26,14 +26,24 @@ _CUMULATIVE_RE = re.compile(
     rf"(\d{{4}})\s*оны\s*(?:эхний\s*|\d{{1,2}}\s*[-–—]\s*)(\d{{1,2}})\s*{_MONTH_WORD}", re.IGNORECASE
 )
 _QUOTES = str.maketrans("", "", "\"'`“”„‟«»‹›‘’‚‛＂＇″′〝〞")
+# Bidirectional controls (LRE..RLO, LRI..PDI, LRM, RLM, ALM) and zero-width characters (ZWSP,
+# ZWNJ, ZWJ, WORD JOINER, BOM).
+_INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+                                    "\u200b\u200c\u200d\u2060\ufeff"))
 _SCALE = {"сая": Decimal(10) ** 6, "тэрбум": Decimal(10) ** 9}
 
 
 def normalize_text(value: str | None) -> str:
-    """NFC, whitespace runs collapsed to one space, trimmed: how names are compared and shown."""
+    """NFC, invisible characters dropped, whitespace runs collapsed to one space, trimmed: how
+    names are compared and shown.
+
+    Zero-width characters and bidirectional controls are never meaningful in a Mongolian Cyrillic
+    name or title: they only make two equal names differ (breaking matching and keys) or make a
+    name read as something else on screen (U+202E reverses what follows), so they are dropped here,
+    where every portal text enters, rather than at display."""
     if value is None:
         return ""
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+    return " ".join(unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE).split())
 
 
 def fold_name(value: str | None) -> str:

@@ -112,6 +112,12 @@ def test_a_holder_written_in_decomposed_unicode_reads_as_nfc():
     assert parse_licence_grid(_grid(_cells(holder=decomposed)))[2][0]["holder"] == "Тайж Ёроол ХХК"
 
 
+@pytest.mark.parametrize("licence_id", ["../../x", "1?x=javascript:", "58211/../1", "//evil.example", "５８２１１", "1e3"])
+def test_an_id_that_is_not_digits_is_refused_for_it_becomes_a_path_on_the_cadastre(licence_id):
+    with pytest.raises(LayoutChanged, match="numeric id"):
+        parse_licence_grid(_grid([licence_id, *_cells()[1:]]))
+
+
 MAINTENANCE = "<html><body><h1>Засвар үйлчилгээ хийгдэж байна</h1></body></html>"
 
 

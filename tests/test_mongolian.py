@@ -151,3 +151,14 @@ def test_normalize_text_collapses_and_trims_whitespace(value, expected):
 def test_fold_name_folds_case_quotes_and_spacing():
     assert fold_name(' «Шилэн   дансны»  тухай хуулийн "төсөл" ') == "шилэн дансны тухай хуулийн төсөл"
     assert fold_name(unicodedata.normalize("NFD", "Татварын ерөнхий газар")) == fold_name("ТАТВАРЫН ЕРӨНХИЙ ГАЗАР")
+
+
+INVISIBLE = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
+             "\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_normalize_text_drops_direction_controls_and_zero_width_characters(mark):
+    # U+202E would show "газар" reversed after it; a zero-width space makes two equal names differ.
+    assert normalize_text(f"{mark}Татварын{mark} ерөнхий газ{mark}ар {mark}") == "Татварын ерөнхий газар"
+    assert fold_name(f"Татварын ерөнхий{mark} газар") == fold_name("Татварын ерөнхий газар")

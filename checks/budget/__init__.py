@@ -272,8 +272,9 @@ class BudgetCheck(Check):
                     subject=f"{entity.key}/{month_text(month)}", due=self._due(ctx, month),
                     published=posting.published if posting else None,
                     baseline=posting.baseline if posting else False,
-                    evidence_url=_absolute(base, posting.url) if posting and posting.url
-                    else f"{base}/organization/{entity.key}?ry={month[0]}&group={GROUP}")
+                    evidence_url=ctx.evidence("shilendans", posting.url if posting else None,
+                                              f"{base}/organization/{entity.key}?ry={month[0]}&group={GROUP}",
+                                              source=REPORTS))
 
     def _consolidated_reports(self, ctx: EvaluateContext, months: list[Month]) -> Iterator[Obligation]:
         found: dict[Month, Found] = {}
@@ -289,7 +290,8 @@ class BudgetCheck(Check):
                 depends_on=(MOF,), rule=CONSOLIDATED, agency=MOF_AGENCY, agency_key=MOF_AGENCY,
                 subject=month_text(month), due=self._due(ctx, month),
                 published=item.published if item else None, baseline=item.baseline if item else False,
-                evidence_url=_absolute(base, item.url) if item and item.url else f"{base}/c/budget-performance")
+                evidence_url=ctx.evidence("mof", item.url if item else None, f"{base}/c/budget-performance",
+                                          source=MOF))
 
     @staticmethod
     def _due(ctx: EvaluateContext, month: Month) -> date:
@@ -414,10 +416,6 @@ def _asked_longest_ago(entities: list[Entity], polls: Mapping[str, Record]) -> E
 
 def _parse_reports(page: Page, year: int) -> list[dict[str, Any]]:
     return parse_reports(page.json(), year)
-
-
-def _absolute(base: str, url: str) -> str:
-    return f"{base}{url}" if url.startswith("/") else url
 
 
 CHECKS = [BudgetCheck]

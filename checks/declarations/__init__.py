@@ -78,6 +78,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator, Mapping
+from urllib.parse import quote
 
 from monitor.calendar import month_day
 from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Record,
@@ -235,15 +236,14 @@ class DeclarationsCheck(Check):
                             agency=data["organization_name"],
                             agency_key=data["organization_id"] or data["organization_name"],
                             subject=f"{aid}/{year}", due=due, published=published, baseline=baseline,
-                            evidence_url=f"{ctx.portals['xacxom']}/api/public/xacxom/{aid}", official=aid)
+                            evidence_url=_official_page(ctx, aid), official=aid)
 
     def _roster_only_due(self, ctx: EvaluateContext, agencies: dict[str, tuple[str, str]],
                          unmatched: list[RosterEntry], year: int, due: date) -> Iterator[Obligation]:
         """Roster officials with no record in the register: nothing is published for them."""
         for entry in unmatched:
             agency, agency_key = agencies.get(fold_name(entry.organization), (entry.organization,) * 2)
-            evidence = (f"{ctx.portals['xacxom']}/api/public/xacxom/{entry.aid_user_num}"
-                        if entry.aid_user_num else ctx.portals["xacxom"])
+            evidence = _official_page(ctx, entry.aid_user_num) if entry.aid_user_num else ctx.portals["xacxom"]
             yield ctx.judge(depends_on=(SEARCH,), rule=RULE, agency=agency, agency_key=agency_key,
                             subject=f"{entry.person}/{year}", due=due, published=None, evidence_url=evidence,
                             official=entry.person)
@@ -263,6 +263,9 @@ class DeclarationsCheck(Check):
                             evidence_url=ctx.portals["xacxom"])
 
 
+def _official_page(ctx: EvaluateContext, aid: str) -> str:
+    """The register's page of one official, else the register itself."""
+    return ctx.evidence("xacxom", f"/api/public/xacxom/{quote(aid, safe='')}", ctx.portals["xacxom"], source=SEARCH)
 
 
 def read_roster(path: str) -> list[RosterEntry]:

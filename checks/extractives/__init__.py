@@ -7,6 +7,7 @@ Rule: extractives.eiti_report. Parsers: pages.py beside this file.
 from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
+from urllib.parse import quote
 
 from monitor.calendar import month_day
 from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Record, Words, check_years,
@@ -146,7 +147,8 @@ class ExtractivesCheck(Check):
                     depends_on=(LICENCES, REPORTS), known=granted is not None, rule=RULE, agency=holder,
                     agency_key=(detail.data["holder_reg_no"] if detail else None) or normalize_text(holder),
                     subject=f"{licence.data['code']}/{year}", due=due, published=published, baseline=baseline,
-                    evidence_url=f"{cadastre}/CMCS/License/Details/{key}")
+                    evidence_url=ctx.evidence("cadastre", f"/CMCS/License/Details/{quote(key, safe='')}", cadastre,
+                                              source=LICENCES))
 
     @staticmethod
     def _note_unknown_licences(ctx: EvaluateContext, licences: Mapping[str, Record],

@@ -62,7 +62,7 @@ def _licence_row(row: Any) -> dict[str, Any]:
     licence_id = _id(row.get("id")) or _id(cell[0])
     code = normalize_text(_text(cell[1]))
     if licence_id is None or not code:
-        raise LayoutChanged("licence grid row without an id or a code")
+        raise LayoutChanged("licence grid row without a numeric id or a code")
     status = normalize_text(_text(cell[4]))
     return {
         "id": licence_id,
@@ -190,11 +190,12 @@ def _read_date(value: Any, field: str, unreadable: dict[str, str]) -> str | None
 
 
 def _id(value: Any) -> str | None:
-    """A row id as a decimal string: 58211, "58211" and 58211.0 are one id; None when empty."""
+    """A row id as a decimal string: 58211, "58211" and 58211.0 are one id; None when empty or not
+    digits, for the id becomes a path on the cadastre (`/CMCS/License/Details/{id}`)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = normalize_text(_text(value))
-    return text or None
+    return text if text.isascii() and text.isdigit() else None
 
 
 def _text(value: Any) -> str:

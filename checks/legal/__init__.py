@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterator, Mapping
+from urllib.parse import quote
 
 from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Record,
                            Words)
@@ -254,7 +255,8 @@ class LegalCheck(Check):
             agency, agency_key = _category_agency(category)
             common = dict(depends_on=(REGISTER,), agency=agency, agency_key=agency_key, subject=law_id,
                           published=act.first_seen, baseline=act.first_seen <= baseline,
-                          evidence_url=f"{legalinfo}/mn/detail?lawId={law_id}")
+                          evidence_url=ctx.evidence("legalinfo", f"/mn/detail?lawId={quote(law_id, safe='')}",
+                                                    legalinfo, source=REGISTER))
             due = ctx.calendar.days_after(enacted, ctx.config["publish_due_days"])
             yield ctx.judge(rule="legal.act_published", due=due,
                             known=_certain(absent_on, due, act.first_seen), **common)

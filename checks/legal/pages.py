@@ -60,7 +60,7 @@ def _act(doc: Document, component: HtmlElement) -> dict[str, Any]:
     inactive = _block(component, "inactive")
     unreadable: dict[str, str] = {}
     return {
-        "law_id": found[1],
+        "law_id": normalize_text(found[1]),
         "title": normalize_text(doc.text(link)),
         "gazette": normalize_text(doc.text(gazette)) if gazette is not None else None,
         "url": href,

@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
+from urllib.parse import quote
 
 from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Record, Words, check_years, judged_years
 from monitor.errors import ConfigError, SourceError
@@ -173,9 +174,9 @@ class TenderCheck(Check):
                 continue
             result = results.get(number)
             published, baseline = ctx.published(result, result and result.data.get("notice_date"), RESULTS)
-            evidence = (f"{tender}/mn/result/detail/{result.data['detail_id']}"
-                        if result and result.data.get("detail_id")
-                        else f"{tender}/mn/result/?year={data['tender_year']}")
+            detail_id = result.data.get("detail_id") if result else None
+            evidence = ctx.evidence("tender", f"/mn/result/detail/{quote(detail_id, safe='')}" if detail_id else None,
+                                    f"{tender}/mn/result/?year={data['tender_year']}", source=RESULTS)
             yield ctx.judge(
                 depends_on=(INVITATIONS, RESULTS), rule="tender.result_published",
                 agency=data["agency"], agency_key=data["client_id"] or data["agency"], subject=number,
@@ -209,8 +210,7 @@ class TenderCheck(Check):
                           else data["agency"])
             key_unread = invitation is None and not ctx.readable(INVITATIONS)
             document = contract.data.get("document") if contract else None
-            evidence = (f"{tender}{document}" if document and document.startswith("/") and not document.startswith("//")
-                        else f"{tender}/mn/contract/?year={data['year']}")  # never a link the portal chose
+            evidence = ctx.evidence("tender", document, f"{tender}/mn/contract/?year={data['year']}", source=CONTRACTS)
             yield ctx.judge(
                 depends_on=(RESULTS, CONTRACTS), known=not (detail_unread or key_unread),
                 rule="tender.contract_published",
