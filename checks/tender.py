@@ -7,6 +7,7 @@ Rules: tender.result_published and tender.contract_published (rules.md section 3
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
@@ -114,7 +115,8 @@ class TenderCheck(Check):
         for year in _years(ctx.config, ctx.as_of):
             walk = walks.get(f"{path}/{year}")
             full = walk is None or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"]
-            listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0))
+            listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0),
+                                  doubt_short_end=path == "result")
             complete = listing.walk(full)
             if not complete and awaited.get(year, set()) - listing.seen:
                 complete = full = listing.walk(True, from_page=listing.next_page)  # a result is out: find it
@@ -207,17 +209,19 @@ class YearListing:
     A full walk pages to the end of the listing. A shallow walk stops after a page whose rows are
     all known with the same dates, provided the pages seen so far are in date order: what follows
     is older and already stored.
+
+    With `doubt_short_end` (the results listing: some of its `&page=` forms answer no rows), a full
+    first page followed by an empty second one is a data note, and a full walk reads that second
+    page once more before it takes it for the end.
     """
 
     def __init__(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str, date_field: str,
-                 year: int, known: Mapping[str, tuple[Any, str | None]], listed_before: int) -> None:
+                 year: int, known: Mapping[str, tuple[Any, str | None]], listed_before: int,
+                 doubt_short_end: bool = False) -> None:
         self.ctx, self.source, self.kind = ctx, source, kind
         self.date_field, self.year, self.known = date_field, year, known
-        url = f"{ctx.portals['tender']}/mn/{path}/"
-        self.listing = Listing(
-            f"/mn/{path}/?year={year}",
-            lambda page: PageRequest("GET", url, {"params": {"year": year, "perpage": PER_PAGE_HTML, "page": page}}),
-            lambda page: parse(page.text()), listed_before=listed_before)
+        self.doubt_short_end = doubt_short_end
+        self.listing = year_listing(ctx.portals["tender"], path, parse, year, listed_before)
         self.seen: set[str] = set()
         self.next_page = 1
         self._dates: dict[str, str | None] = {}
@@ -225,8 +229,12 @@ class YearListing:
     def walk(self, full: bool, from_page: int = 1) -> bool:
         """Store the listing's rows from a page on; True when the walk reached the end of the listing."""
         last_date: str | None = None
-        for page, rows in self.ctx.pages(self.listing, from_page):
+        listing = replace(self.listing, doubt_empty_after_full=PER_PAGE_HTML) if full and self.doubt_short_end \
+            else self.listing
+        first_rows = 0
+        for page, rows in self.ctx.pages(listing, from_page):
             self.next_page = page + 1
+            first_rows = len(rows) if page == 1 else first_rows
             self._store(rows)
             page_dates = [row[self.date_field] for row in rows]
             in_order = _newest_first(page_dates if page == from_page else [last_date, *page_dates])
@@ -234,6 +242,9 @@ class YearListing:
             if not full and in_order and all(self.known.get(row["number"]) == (self.year, row[self.date_field])
                                              for row in rows):
                 return False
+        if self.doubt_short_end and from_page == 1 and self.next_page == 2 and first_rows >= PER_PAGE_HTML:
+            self.ctx.notes.add(self.source, f"the results listing for {self.year} has a full first page "
+                                            f"({first_rows} rows) and an empty second one: it may hold more")
         return True
 
     def _store(self, rows: list[dict[str, Any]]) -> None:
@@ -248,6 +259,15 @@ class YearListing:
                 self._dates[number] = row[self.date_field]
                 keep[number] = {**row, "year": self.year}
         self.ctx.save(self.kind, keep.items())
+
+
+def year_listing(tender: str, path: str, parse: Any, year: int, listed_before: int = 0) -> Listing[Any]:
+    """One year of the results (`path` "result") or contracts ("contract") listing of tender.gov.mn."""
+    url = f"{tender}/mn/{path}/"
+    return Listing(
+        f"/mn/{path}/?year={year}",
+        lambda page: PageRequest("GET", url, {"params": {"year": year, "perpage": PER_PAGE_HTML, "page": page}}),
+        lambda page: parse(page.text()), listed_before=listed_before)
 
 
 def _newest_first(dates: list[str | None]) -> bool:

@@ -84,7 +84,8 @@ class CollectContext:
 
     def pages(self, listing: Listing[P], from_page: int = 1) -> Iterator[tuple[int, P]]:
         """Each page of a listing that has rows, read in order, with its number (see monitor.listing).
-        Stop early by leaving the loop; the end of the listing is its first page without rows."""
+        Stop early by leaving the loop; the end of the listing is its first page without rows (read
+        twice when it is page 2 after a full page 1 and the listing doubts such an end)."""
         previous: Any = None
         met: set[Any] = set()
         for number in range(from_page, from_page + listing.max_pages):
@@ -93,6 +94,10 @@ class CollectContext:
                                    number == 1 and listing.listed_before > 0, listing.empty_first_page())
             parsed = self.read(parse, request.method, request.url, **request.options)
             rows = listing.rows(parsed)
+            if not rows and number == 2 and previous is not None and listing.doubt_empty_after_full is not None \
+                    and len(previous) >= listing.doubt_empty_after_full:
+                parsed = parse(self.fetcher.request(request.method, request.url, revalidate=False, **request.options))
+                rows = listing.rows(parsed)
             if not rows:
                 return
             if listing.key is None and rows == previous:
