@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from monitor.check import Check, CollectContext, EvaluateContext, published_on, refusing_empty
 from monitor.listing import Listing, PageRequest
-from monitor.errors import ConfigError, LayoutChanged, SourceError
+from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page, full_url
 from monitor.mongolian import find_last_month, fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -185,6 +185,8 @@ class BudgetCheck(Check):
         for year, outcome in outcomes:
             try:
                 postings = self._postings(ctx, entity, year, outcome())
+            except Blocked:
+                raise  # the portal keeps the monitor out: no other entity is asked
             except SourceError as exc:
                 error = error or exc
                 continue

@@ -82,7 +82,7 @@ from typing import Any, Iterator, Mapping
 from monitor.calendar import month_day
 from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, listed_on_last_walk,
                            refusing_empty)
-from monitor.errors import ConfigError, LayoutChanged, SourceError
+from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
 from monitor.store import NAME_FIELDS, Record
@@ -168,6 +168,8 @@ class DeclarationsCheck(Check):
                                        f"empty where the last complete walk listed {before}")
                 try:
                     found = ctx.read(parse, "POST", url, json={"firstname": letter})
+                except Blocked:
+                    raise  # its own line: the register keeps the monitor out
                 except SourceError as exc:
                     raise SourceError(f"letter {letter}: {exc} (the {len(officials)} officials "
                                       "read before it are kept)") from None

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from .commitments import COMMITMENTS, rule_basis
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
-from .i18n import source_name, translate, translate_count
+from .i18n import source_error_explanation, source_name, translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .store import Store
@@ -244,6 +244,7 @@ def render_digest(context: dict[str, Any], fmt: str) -> str:
         count=lambda key, n: translate_count(key, n, lang),
         basis=lambda rule: rule_basis(rule, lang),
         source_name=lambda source: source_name(source, lang),
+        explain=lambda error: source_error_explanation(error, lang),
         failed_names=", ".join(source_name(source, lang) for source in context["failed_sources"]),
         rule_url=lambda rule: rule_url(context["methodology_url"], rule),
         **context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -23,7 +24,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from .errors import FetchError, LayoutChanged
+from .errors import BOT_CHALLENGE, CAPTCHA, Blocked, FetchError, LayoutChanged
 
 USER_AGENT = "disclosure-monitor/0.1 (civic oversight of Mongolian public disclosure; python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -224,6 +225,9 @@ class Fetcher:
                     self.sleep(self._backoff(exchange.attempts))
                     continue
                 exchange.status, exchange.body = page.status, page.body
+                blocked = blocked_by(page)
+                if blocked is not None:
+                    raise Blocked(blocked, page.status)
                 if page.status in RETRY_STATUSES:
                     if exchange.attempts > self.settings.retries:
                         raise FetchError(f"HTTP {page.status} after {_tries(exchange.attempts)}", page.status)
@@ -332,6 +336,35 @@ class Fetcher:
         if wait is None:
             wait = self._backoff(attempts)
         return min(max(wait, 0.0), self.settings.max_retry_after)
+
+# A bot challenge or a captcha is told from a changed page before any parser runs (portals.md 1b).
+# Signs of a Cloudflare challenge: the `cf-mitigated: challenge` header, or its page (the title
+# "Just a moment..." or "Attention Required! | Cloudflare", the `_cf_chl_opt` script). A captcha:
+# a reCAPTCHA, hCaptcha or Turnstile widget on a small HTML page or on an error answer; a widget on
+# a large page that answered 200 is a form somewhere on a real page (a feedback box), not a wall.
+_CHALLENGE_PAGE = re.compile(rb"<title>\s*(just a moment\.\.\.|attention required! \| cloudflare)\s*</title>"
+                             rb"|window\._cf_chl_opt", re.IGNORECASE)
+_CAPTCHA_WIDGET = re.compile(rb"""class=["'][^"']*\b(g-recaptcha|h-captcha|cf-turnstile)\b"""
+                             rb"|www\.google\.com/recaptcha/|hcaptcha\.com/1/api\.js|challenges\.cloudflare\.com/turnstile",
+                             re.IGNORECASE)
+CAPTCHA_PAGE_MAX_BYTES = 32_768
+SNIFFED_BYTES = 65_536  # the head of a page, where a challenge page says what it is
+
+
+def blocked_by(page: Page) -> str | None:
+    """BOT_CHALLENGE or CAPTCHA when the answer is one, else None (see the signs above)."""
+    if page.headers.get("cf-mitigated", "").strip().lower() == "challenge":
+        return BOT_CHALLENGE
+    if "html" not in page.headers.get("Content-Type", "text/html").lower():
+        return None
+    head = page.body[:SNIFFED_BYTES]
+    if _CHALLENGE_PAGE.search(head):
+        return BOT_CHALLENGE
+    small_or_refused = len(page.body) <= CAPTCHA_PAGE_MAX_BYTES or page.status >= 400
+    if small_or_refused and _CAPTCHA_WIDGET.search(head):
+        return CAPTCHA
+    return None
+
 
 def _retry_after_seconds(value: str | None) -> float | None:
     """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""

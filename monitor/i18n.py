@@ -6,6 +6,8 @@ its id is shown only as detail beside it, for whoever reads the logs.
 """
 from __future__ import annotations
 
+from .errors import BOT_CHALLENGE, CAPTCHA
+
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"mn": "Ил тод байдлын хяналтын тойм", "en": "Disclosure monitor digest"},
     "as_of": {"mn": "Огноо", "en": "As of"},
@@ -91,6 +93,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "source_ok": {"mn": "уншсан", "en": "read"},
     "source_failed": {"mn": "уншиж чадаагүй", "en": "could not be read"},
     "last_ok": {"mn": "сүүлд амжилттай", "en": "last read successfully"},
+    # Beside a source the portal keeps out (monitor.errors.Blocked): not a changed page.
+    "blocked_challenge": {
+        "mn": "портал хуудсынхаа оронд роботыг шүүх шалгалт (Cloudflare) харуулсан; хуудасны бүтэц өөрчлөгдөөгүй. "
+              "Мониторыг өөр сүлжээнээс ажиллуулах эсвэл порталын хариуцагчаас нэвтрэх эрх хүсэх хэрэгтэй",
+        "en": "the portal showed a bot check (Cloudflare) instead of its page; its layout did not change. "
+              "Run the monitor from another network or ask the portal's operator to let it through",
+    },
+    "blocked_captcha": {
+        "mn": "портал хуудсынхаа оронд хүн эсэхийг шалгах код (капча) асуусан; хуудасны бүтэц өөрчлөгдөөгүй. "
+              "Мониторыг өөр сүлжээнээс ажиллуулах эсвэл порталын хариуцагчаас нэвтрэх эрх хүсэх хэрэгтэй",
+        "en": "the portal asked for a captcha instead of its page; its layout did not change. "
+              "Run the monitor from another network or ask the portal's operator to let it through",
+    },
     "failing_since": {"mn": "алдаа гарсаар", "en": "failing since"},
     "never": {"mn": "хэзээ ч", "en": "never"},
     "silence_warning": {
@@ -147,3 +162,12 @@ def translate_count(key: str, n: int, lang: str) -> str:
 def source_name(source: str, lang: str) -> str:
     """A source as a reader knows it; its id when it has no name yet (a new check)."""
     return SOURCE_NAMES.get(source, {}).get(lang, source)
+
+
+def source_error_explanation(error: str | None, lang: str) -> str | None:
+    """What a source's error line means for a reader, where it needs saying (a portal that keeps
+    the monitor out is not a changed portal); None for the other errors, whose line says it all."""
+    for message, key in ((BOT_CHALLENGE, "blocked_challenge"), (CAPTCHA, "blocked_captcha")):
+        if error and message in error:
+            return translate(key, lang)
+    return None
