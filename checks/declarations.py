@@ -80,8 +80,8 @@ from datetime import date
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, listed_on_last_walk,
-                           refusing_empty)
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, EvaluateContext, ProbeContext,
+                           listed_on_last_walk, refusing_empty, rows_found)
 from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -181,6 +181,12 @@ class DeclarationsCheck(Check):
         if not officials:
             raise LayoutChanged("no official under any letter")
         ctx.save(WALK, [(WALK_KEY, {"listed": listed, "officials": len(officials)})])
+
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """The search for the alphabet's first letter."""
+        found = ctx.read(lambda page: parse_search(page.json()), "POST",
+                         f"{ctx.portals['xacxom']}/api/public/xacxom/search", json={"firstname": LETTERS[0]})
+        return rows_found(found, f"officials under {LETTERS[0]}")
 
     # judging
 

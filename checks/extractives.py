@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from monitor.calendar import month_day
-from monitor.check import Check, CollectContext, EvaluateContext, listed_on_last_walk, refusing_empty
+from monitor.check import (Check, CollectContext, EvaluateContext, ProbeContext, listed_on_last_walk,
+                           refusing_empty, rows_found)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.mongolian import normalize_text
@@ -66,14 +67,24 @@ class ExtractivesCheck(Check):
     def collect(self, source: str, ctx: CollectContext) -> None:
         {LICENCES: self._collect_licences, DETAILS: self._collect_details, REPORTS: self._collect_reports}[source](ctx)
 
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Page 1 of the licence grid; the first licence's detail page; one year's reports."""
+        if source == REPORTS:
+            year = _years(ctx.config, ctx.as_of)[-1]
+            rows = ctx.read(lambda page: parse_eiti_reports(page.json()), "POST", f"{ctx.portals['eiti']}/reportListAppend/",
+                            data=_report_form(year))
+            return rows_found(rows, f"reports for {year}", "submitted")
+        _, records, rows = ctx.first_page(_grid_listing(ctx))
+        if source == LICENCES:
+            return rows_found(rows, f"licences ({records} in all)")
+        if not rows:
+            return "no detail page read: the grid lists no licence"
+        detail = ctx.read(lambda page: parse_licence_detail(page.text()), "GET",
+                          f"{ctx.portals['cadastre']}/CMCS/License/Details/{rows[0]['id']}")
+        return f"licence {rows[0]['id']}: {detail['code']}, granted {detail['granted']}"
+
     def _collect_licences(self, ctx: CollectContext) -> None:
-        url = f"{ctx.portals['cadastre']}/CMCS/License/GridData"
-        listing = Listing(
-            "the licence grid",
-            lambda page: PageRequest("GET", url, {"params": {"page": page, "rows": GRID_ROWS, "sidx": "Id",
-                                                             "sord": "asc", "_search": "false"}}),
-            lambda page: parse_licence_grid(page.json()), rows=lambda answer: answer[2],
-            listed_before=ctx.listed_on_last_read(LICENCE).get(None, 0), key=lambda row: row["id"])
+        listing = _grid_listing(ctx, ctx.listed_on_last_read(LICENCE).get(None, 0))
         for page, (pages, _, rows) in ctx.pages(listing):
             ctx.save(LICENCE, ((row["id"], row) for row in rows))
             if page >= pages:
@@ -90,8 +101,7 @@ class ExtractivesCheck(Check):
         url = f"{ctx.portals['eiti']}/reportListAppend/"
         listed = ctx.listed_on_last_read(REPORT, "year")
         for year in _years(ctx.config, ctx.as_of):
-            form = {"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
-                    "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"}
+            form = _report_form(year)
             parse = refusing_empty(lambda page: parse_eiti_reports(page.json()), lambda rows: not rows,
                                    listed.get(year, 0) > 0, f"no reports for {year} where reports were listed before")
             earliest: dict[str, dict[str, Any]] = {}
@@ -158,6 +168,23 @@ def _years(config: Mapping[str, Any], as_of: Any) -> list[int]:
 
 def _earlier(day: str | None, than: str | None) -> bool:
     return day is not None and (than is None or day < than)
+
+
+def _grid_listing(ctx: CollectContext | ProbeContext, listed_before: int = 0) -> Listing[Any]:
+    """The cadastre's licence grid, 500 licences a page, in id order."""
+    url = f"{ctx.portals['cadastre']}/CMCS/License/GridData"
+    return Listing(
+        "the licence grid",
+        lambda page: PageRequest("GET", url, {"params": {"page": page, "rows": GRID_ROWS, "sidx": "Id",
+                                                         "sord": "asc", "_search": "false"}}),
+        lambda page: parse_licence_grid(page.json()), rows=lambda answer: answer[2],
+        listed_before=listed_before, key=lambda row: row["id"])
+
+
+def _report_form(year: int) -> dict[str, Any]:
+    """The e-reporting portal's request for one year's submitted reports, all at once."""
+    return {"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
+            "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"}
 
 
 CHECKS = [ExtractivesCheck]

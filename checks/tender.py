@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from monitor.check import Check, CollectContext, EvaluateContext
+from monitor.check import Check, CollectContext, EvaluateContext, ProbeContext, rows_found
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -65,18 +65,32 @@ class TenderCheck(Check):
 
     # collecting
 
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Page 1 of this year's invitations, results or contracts; one result's detail page."""
+        year = _years(ctx.config, ctx.as_of)[-1]
+        if source == INVITATIONS:
+            try:
+                total, items = ctx.first_page(_invitations_listing(ctx, year))
+            except SourceError as exc:
+                raise _token_hint(ctx, exc) from None
+            return rows_found(items, f"invitations of {year} ({total} in all)")
+        if source == CONTRACTS:
+            return rows_found(ctx.first_page(year_listing(ctx.portals["tender"], "contract", parse_contracts_page,
+                                                          year)), f"contracts of {year}", "published")
+        results = ctx.first_page(year_listing(ctx.portals["tender"], "result", parse_results_page, year))
+        if source == RESULTS:
+            return rows_found(results, f"results of {year}", "notice_date")
+        detail_id = next((row["detail_id"] for row in results if row["detail_id"]), None)
+        if detail_id is None:
+            return f"no detail page read: no result of {year} links one"
+        detail = ctx.read(lambda page: parse_result_detail(page.text()), "GET",
+                          f"{ctx.portals['tender']}/mn/result/detail/{detail_id}")
+        return f"result {detail_id}: {len(detail['bidders'])} bidders, awarded {detail['awarded']}"
+
     def _collect_invitations(self, ctx: CollectContext) -> None:
-        url = f"{ctx.portals['tender_opendata']}/api/invitation"
-        token = ctx.environ.get(ctx.config["token_env"])
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         listed = ctx.listed_on_last_read("tender.invitation", "tender_year")
         for year in _years(ctx.config, ctx.as_of):
-            listing = Listing(
-                f"invitations API for {year}",
-                lambda page, year=year: PageRequest("POST", url, {"headers": headers, "data": {
-                    "current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}}),
-                lambda page: parse_invitation_page(page.json()), rows=lambda answer: answer[1],
-                listed_before=listed.get(year, 0), key=lambda item: item["number"])
+            listing = _invitations_listing(ctx, year, listed.get(year, 0))
             seen: set[str] = set()
             try:
                 for _, (total, items) in ctx.pages(listing):
@@ -87,9 +101,7 @@ class TenderCheck(Check):
                     if len(seen) >= total:
                         break
             except SourceError as exc:
-                if not token and "401" in str(exc):
-                    raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
-                raise
+                raise _token_hint(ctx, exc) from None
 
     @staticmethod
     def _note_invitations(ctx: CollectContext, items: Iterable[dict[str, Any]]) -> None:
@@ -259,6 +271,26 @@ class YearListing:
                 self._dates[number] = row[self.date_field]
                 keep[number] = {**row, "year": self.year}
         self.ctx.save(self.kind, keep.items())
+
+
+def _invitations_listing(ctx: CollectContext | ProbeContext, year: int, listed_before: int = 0) -> Listing[Any]:
+    """One year of the open-data invitations API, 100 a page, with the token from the environment."""
+    url = f"{ctx.portals['tender_opendata']}/api/invitation"
+    token = ctx.environ.get(ctx.config["token_env"])
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return Listing(
+        f"invitations API for {year}",
+        lambda page: PageRequest("POST", url, {"headers": headers, "data": {
+            "current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}}),
+        lambda page: parse_invitation_page(page.json()), rows=lambda answer: answer[1],
+        listed_before=listed_before, key=lambda item: item["number"])
+
+
+def _token_hint(ctx: CollectContext | ProbeContext, exc: SourceError) -> SourceError:
+    """A 401 without a token says which variable should hold it."""
+    if not ctx.environ.get(ctx.config["token_env"]) and "401" in str(exc):
+        return SourceError(f"{exc} ({ctx.config['token_env']} is not set)")
+    return exc
 
 
 def year_listing(tender: str, path: str, parse: Any, year: int, listed_before: int = 0) -> Listing[Any]:

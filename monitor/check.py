@@ -155,6 +155,33 @@ class CollectContext:
 
 
 @dataclass
+class ProbeContext:
+    """What `probe` may use: one request, read by the check's own parser, nothing stored, no second look."""
+
+    as_of: date
+    config: Mapping[str, Any]
+    portals: Mapping[str, str]
+    fetcher: Fetcher
+    environ: Mapping[str, str]
+
+    def read(self, parse: Callable[[Page], T], method: str, url: str, **request: Any) -> T:
+        return parse(self.fetcher.request(method, url, revalidate=False, **request))
+
+    def first_page(self, listing: Listing[P]) -> P:
+        """Page 1 of a listing, parsed."""
+        request = listing.request(1)
+        return self.read(listing.parse, request.method, request.url, **request.options)
+
+
+def rows_found(rows: Iterable[Mapping[str, Any]], what: str, date_field: str | None = None) -> str:
+    """What a probe found, in a few words: "20 rows, newest 2026-11-28"."""
+    rows = list(rows)
+    found = f"{len(rows)} {what}"
+    dates = [str(row[date_field])[:10] for row in rows if date_field and row.get(date_field)]
+    return f"{found}, newest {max(dates)}" if dates else found
+
+
+@dataclass
 class EvaluateContext:
     """What `evaluate` may use: records, the calendar, and which sources failed on this run."""
 
@@ -265,4 +292,10 @@ class Check:
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
         """Every obligation in scope as of the run's date."""
+        raise NotImplementedError
+
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Read one page of `source` (`monitor probe`) through the parser `collect` uses, and say
+        what it found ("20 rows, newest 2026-11-28"); raise SourceError as `collect` would. Optional:
+        a check without it is reported as not probed."""
         raise NotImplementedError
