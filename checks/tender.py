@@ -38,7 +38,9 @@ class TenderCheck(Check):
       whose rows are all known with the same dates, while the pages are in date order. When an
       invitation of that year says RESULT_TENDER and the shallow walk did not meet its row, the
       results listing is walked on to its end. Any other row that appears deep in a listing (a
-      date set in the past) is found by the weekly full walk.
+      date set in the past) is found by the weekly full walk. A year whose results listing shows a
+      full first page and an empty second one is a data note (some of the listing's page forms
+      answer no rows), and a full walk asks for that second page once more before it stops.
     - tender.result_detail: each page once: a published result never changes.
     """
 
