@@ -342,13 +342,14 @@ class Fetcher:
 # "Just a moment..." or "Attention Required! | Cloudflare", the `_cf_chl_opt` script). A captcha:
 # a reCAPTCHA, hCaptcha or Turnstile widget on a small HTML page or on an error answer; a widget on
 # a large page that answered 200 is a form somewhere on a real page (a feedback box), not a wall.
+# Plain substring tests on the lowered head of the page: this runs on every HTML answer.
+_CHALLENGE_WORDS = (b"just a moment", b"attention required!", b"_cf_chl_opt")
 _CHALLENGE_PAGE = re.compile(rb"<title>\s*(just a moment\.\.\.|attention required! \| cloudflare)\s*</title>"
-                             rb"|window\._cf_chl_opt", re.IGNORECASE)
-_CAPTCHA_WIDGET = re.compile(rb"""class=["'][^"']*\b(g-recaptcha|h-captcha|cf-turnstile)\b"""
-                             rb"|www\.google\.com/recaptcha/|hcaptcha\.com/1/api\.js|challenges\.cloudflare\.com/turnstile",
-                             re.IGNORECASE)
+                             rb"|window\._cf_chl_opt")
+_CAPTCHA_WIDGETS = (b"g-recaptcha", b"h-captcha", b"cf-turnstile", b"google.com/recaptcha/",
+                    b"hcaptcha.com/1/api.js", b"challenges.cloudflare.com/turnstile")
 CAPTCHA_PAGE_MAX_BYTES = 32_768
-SNIFFED_BYTES = 65_536  # the head of a page, where a challenge page says what it is
+SNIFFED_BYTES = 32_768  # the head of a page, where a challenge page says what it is
 
 
 def blocked_by(page: Page) -> str | None:
@@ -357,11 +358,10 @@ def blocked_by(page: Page) -> str | None:
         return BOT_CHALLENGE
     if "html" not in page.headers.get("Content-Type", "text/html").lower():
         return None
-    head = page.body[:SNIFFED_BYTES]
-    if _CHALLENGE_PAGE.search(head):
+    head = page.body[:SNIFFED_BYTES].lower()
+    if any(word in head for word in _CHALLENGE_WORDS) and _CHALLENGE_PAGE.search(head):
         return BOT_CHALLENGE
-    small_or_refused = len(page.body) <= CAPTCHA_PAGE_MAX_BYTES or page.status >= 400
-    if small_or_refused and _CAPTCHA_WIDGET.search(head):
+    if (len(page.body) <= CAPTCHA_PAGE_MAX_BYTES or page.status >= 400) and any(w in head for w in _CAPTCHA_WIDGETS):
         return CAPTCHA
     return None
 
