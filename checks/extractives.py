@@ -71,8 +71,8 @@ class ExtractivesCheck(Check):
         """Page 1 of the licence grid; the first licence's detail page; one year's reports."""
         if source == REPORTS:
             year = _years(ctx.config, ctx.as_of)[-1]
-            rows = ctx.read(lambda page: parse_eiti_reports(page.json()), "POST", f"{ctx.portals['eiti']}/reportListAppend/",
-                            data=_report_form(year))
+            rows = ctx.read(lambda page: parse_eiti_reports(page.json()), "POST",
+                            f"{ctx.portals['eiti']}/reportListAppend/", data=_report_form(year))
             return rows_found(rows, f"reports for {year}", "submitted")
         _, records, rows = ctx.first_page(_grid_listing(ctx))
         if source == LICENCES:

@@ -78,7 +78,8 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
 
     probe = commands.add_parser("probe", parents=[common],
                                 help="read one page of each source through its parser; stores nothing, judges nothing")
-    probe.add_argument("--source", nargs="+", default=[], metavar="NAME", help="only these sources (e.g. tender.results)")
+    probe.add_argument("--source", nargs="+", default=[], metavar="NAME",
+                       help="only these sources (e.g. tender.results)")
     probe.add_argument("--save", metavar="DIR", help="write each raw answer, its headers and the verdicts here")
 
     findings = commands.add_parser("findings", parents=[common], help="the open findings")

@@ -250,8 +250,8 @@ class Fetcher:
         """Record the exchange; its page, or its error raised."""
         if self.recorder is not None:
             received = 0 if exchange.status == 304 else len(exchange.body or b"")
-            record = RequestRecord(exchange.method, exchange.full_url, _payload(exchange.kwargs), exchange.status,
-                                   exchange.attempts, received, int(exchange.elapsed * 1000),
+            record = RequestRecord(exchange.method, exchange.full_url, request_payload(exchange.kwargs),
+                                   exchange.status, exchange.attempts, received, int(exchange.elapsed * 1000),
                                    str(exchange.error) if exchange.error else None)
             self.recorder(record, exchange.body)
         if exchange.error is not None:
@@ -418,7 +418,7 @@ def full_url(url: str, params: Mapping[str, Any] | None) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
 
 
-def _payload(kwargs: Mapping[str, Any]) -> str | None:
+def request_payload(kwargs: Mapping[str, Any]) -> str | None:
     """The request body as one line of JSON, for the request log."""
     body = kwargs.get("data") or kwargs.get("json")
     return json.dumps(body, ensure_ascii=False, sort_keys=True) if body else None

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .check import Check, ProbeContext
 from .config import Config
 from .errors import Blocked, ConfigError, FetchError, LayoutChanged, SourceError
-from .fetcher import Fetcher, Page, _payload
+from .fetcher import Fetcher, Page, request_payload
 
 OK, BLOCKED, UNREACHABLE, AUTH, CHANGED, UNPROBED = "ok", "blocked", "unreachable", "auth", "changed", "unprobed"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -74,8 +74,10 @@ class RecordingFetcher(Fetcher):
         self.answers: list[Answer] = []
 
     def _send_following_redirects(self, method: str, url: str, **kwargs: Any) -> Page:
+        # the one place every answer passes with its headers, before the fetcher judges its status
         page = super()._send_following_redirects(method, url, **kwargs)
-        self.answers.append(Answer(method, page.url, _payload(kwargs), page.status, dict(page.headers), page.body))
+        self.answers.append(Answer(method, page.url, request_payload(kwargs), page.status, dict(page.headers),
+                                   page.body))
         return page
 
 

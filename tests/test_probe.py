@@ -35,7 +35,8 @@ def probe(tmp_path, portal, *args: str, portals: dict[str, str] | None = None) -
     """Exit code, and each source's printed line by source."""
     bases = {name: portal.url for name in portal_defaults(available_checks())} | (portals or {})
     config = tmp_path / "monitor.toml"
-    config.write_text(f'[monitor]\ndb = "{tmp_path / "m.db"}"\n[portals]\n' + "".join(f'{name} = "{url}"\n' for name, url in bases.items())
+    block = "".join(f'{name} = "{url}"\n' for name, url in bases.items())
+    config.write_text(f'[monitor]\ndb = "{tmp_path / "m.db"}"\n[portals]\n{block}'
                       + "[fetch]\ndelay = 0.0\n", encoding="utf-8")
     out = io.StringIO()
     code = cli.main(["--config", str(config), "probe", *args], stdout=out)
