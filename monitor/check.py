@@ -139,7 +139,8 @@ class CollectContext(Context):
 
     def pages(self, listing: Listing[P], from_page: int = 1) -> Iterator[tuple[int, P]]:
         """Each page of a listing that has rows, read in order, with its number (see monitor.listing).
-        Stop early by leaving the loop; the end of the listing is its first page without rows."""
+        Stop early by leaving the loop; the end of the listing is its first page without rows (read
+        twice when it is page 2 after a full page 1 and the listing doubts such an end)."""
         previous: Any = None
         met: set[Any] = set()
         for number in range(from_page, from_page + listing.max_pages):
@@ -148,6 +149,11 @@ class CollectContext(Context):
                                    number == 1 and listing.listed_before > 0, listing.empty_first_page())
             parsed = self.read(parse, request.method, request.url, **request.options)
             rows = listing.rows(parsed)
+            if not rows and number == 2 and previous is not None and listing.doubt_empty_after_full is not None \
+                    and len(previous) >= listing.doubt_empty_after_full:
+                again = self._fetcher.request(request.method, request.url, revalidate=False, **request.options)
+                parsed = parse(again)
+                rows = listing.rows(parsed)
             if not rows:
                 return
             if listing.key is None and rows == previous:
@@ -192,6 +198,33 @@ class CollectContext(Context):
     def save(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
         """Store items seen on this run's date."""
         return self._store.save_records(kind, items, self.as_of)
+
+
+@dataclass
+class ProbeContext:
+    """What `probe` may use: one request, read by the check's own parser, nothing stored, no second look."""
+
+    as_of: date
+    config: Mapping[str, Any]
+    portals: Mapping[str, str]
+    fetcher: Fetcher
+    environ: Mapping[str, str]
+
+    def read(self, parse: Callable[[Page], T], method: str, url: str, **request: Any) -> T:
+        return parse(self.fetcher.request(method, url, revalidate=False, **request))
+
+    def first_page(self, listing: Listing[P]) -> P:
+        """Page 1 of a listing, parsed."""
+        request = listing.request(1)
+        return self.read(listing.parse, request.method, request.url, **request.options)
+
+
+def rows_found(rows: Iterable[Mapping[str, Any]], what: str, date_field: str | None = None) -> str:
+    """What a probe found, in a few words: "20 rows, newest 2026-11-28"."""
+    rows = list(rows)
+    found = f"{len(rows)} {what}"
+    dates = [str(row[date_field])[:10] for row in rows if date_field and row.get(date_field)]
+    return f"{found}, newest {max(dates)}" if dates else found
 
 
 @dataclass
@@ -358,4 +391,10 @@ class Check:
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
         """Every obligation in scope as of the run's date."""
+        raise NotImplementedError
+
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Read one page of `source` (`monitor probe`) through the parser `collect` uses, and say
+        what it found ("20 rows, newest 2026-11-28"); raise SourceError as `collect` would. Optional:
+        a check without it is reported as not probed."""
         raise NotImplementedError

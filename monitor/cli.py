@@ -1,4 +1,4 @@
-"""The command line (interface.md): run, check, findings, and send and digest for email.
+"""The command line (interface.md): run, check, findings, send and digest for email, and probe.
 
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
 server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
@@ -28,9 +28,10 @@ from .export import findings_csv
 from .findings import finding_json
 from .mailer import send_queued
 from .outbox import queue_digests, unsubscribe_address
+from .probe import probe, save, secrets_of
 from .registry import available_checks
-from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, CheckResult, Runner, delivery_exit_code,
-                     run_exit_code, run_lock)
+from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner,
+                     delivery_exit_code, run_exit_code, run_lock)
 from .store import Store, is_storage_fault, prepare_location
 
 log = logging.getLogger("monitor")
@@ -86,6 +87,12 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
 
     commands.add_parser("checks", help="every check's help: its portals, sources, rules and decisions")
 
+    probe = commands.add_parser("probe", parents=[common],
+                                help="read one page of each source through its parser; stores nothing, judges nothing")
+    probe.add_argument("--source", nargs="+", default=[], metavar="NAME",
+                       help="only these sources (e.g. tender.results)")
+    probe.add_argument("--save", metavar="DIR", help="write each raw answer, its headers and the verdicts here")
+
     findings = commands.add_parser("findings", parents=[common], help="the open findings")
     output = findings.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="as JSON")
@@ -126,6 +133,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
             return EXIT_OK
         config = load_config(getattr(args, "config", None), checks)
         db_path = getattr(args, "db", None) or config.db
+        if args.command == "probe":
+            return _probe(args, config, checks, out)
         if args.command == "findings":
             return _findings(args, Store(db_path, read_only=True), out)
         if args.command == "digest":
@@ -226,6 +235,19 @@ def _deliver(config: Config, store: Store, out: TextIO) -> bool:
     for recipient, reason in delivery.given_up:
         print(f"monitor: digest for {recipient} given up, refused by the server: {reason}", file=sys.stderr)
     return not delivery.failed and not delivery.given_up
+
+
+def _probe(args: argparse.Namespace, config: Config, checks: dict, out: TextIO) -> int:
+    """One page of each source; 0 when every one is ok, else 3. No database is opened."""
+    outcomes = probe(config, checks, args.source, today_in_ulaanbaatar(), os.environ)
+    for outcome in outcomes:
+        print(outcome.line(), file=out)
+    good = sum(outcome.ok for outcome in outcomes)
+    print(f"{good} of {len(outcomes)} sources ok", file=out)
+    if args.save:
+        save(outcomes, Path(args.save), secrets_of(config, os.environ))
+        print(f"answers saved in {args.save}", file=out)
+    return EXIT_OK if good == len(outcomes) else EXIT_SOURCE_FAILED
 
 
 def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO) -> int:

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
 from .findings import caught_up_since, left_scope_since, new_since
-from .i18n import translate, translate_count
+from .i18n import source_error_explanation, translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .registry import commitments, rule_basis, rule_name, source_name
@@ -245,6 +245,7 @@ def render_digest(context: dict[str, Any], fmt: str) -> str:
         basis=lambda rule: rule_basis(rule, lang),
         rule_name=lambda rule: rule_name(rule, lang),
         source_name=lambda source: source_name(source, lang),
+        explain=lambda error: source_error_explanation(error, lang),
         failed_names=", ".join(source_name(source, lang) for source in context["failed_sources"]),
         rule_url=lambda rule: rule_url(context["methodology_url"], rule),
         level_colour=lambda rate: LEVEL_COLOURS[ogp_level(rate)],

@@ -40,3 +40,17 @@ class LayoutChanged(SourceError):
 
 class PortalError(SourceError):
     """The portal answered with an error of its own, e.g. return_code 401."""
+
+
+BOT_CHALLENGE = "blocked by a bot challenge (Cloudflare)"
+CAPTCHA = "blocked by a captcha"
+
+
+class Blocked(FetchError):
+    """The portal answered with a bot challenge or a captcha instead of the page: the monitor is
+    kept out, the layout did not change. Never retried: the portal would answer the same."""
+
+    @property
+    def is_permanent(self) -> bool:
+        """Not one wrong address: the whole source is kept out, so no other page of it is asked."""
+        return False

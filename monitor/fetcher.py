@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -24,7 +25,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from .errors import FetchError, LayoutChanged
+from .errors import BOT_CHALLENGE, CAPTCHA, Blocked, FetchError, LayoutChanged
 from .watchdog import WatchedAdapter, time_left
 
 USER_AGENT = "disclosure-monitor/0.1 (civic oversight of Mongolian public disclosure; python-requests)"
@@ -240,6 +241,9 @@ class Fetcher:
                     self.sleep(self._backoff(exchange.attempts))
                     continue
                 exchange.status, exchange.body = page.status, page.body
+                blocked = blocked_by(page)
+                if blocked is not None:
+                    raise Blocked(blocked, page.status)
                 if page.status in RETRY_STATUSES:
                     if exchange.attempts > self.settings.retries:
                         raise FetchError(f"HTTP {page.status} after {_tries(exchange.attempts)}", page.status)
@@ -262,8 +266,8 @@ class Fetcher:
         """Record the exchange; its page, or its error raised."""
         if self.recorder is not None:
             received = 0 if exchange.status == 304 else len(exchange.body or b"")
-            record = RequestRecord(exchange.method, exchange.full_url, _payload(exchange.kwargs), exchange.status,
-                                   exchange.attempts, received, int(exchange.elapsed * 1000),
+            record = RequestRecord(exchange.method, exchange.full_url, request_payload(exchange.kwargs),
+                                   exchange.status, exchange.attempts, received, int(exchange.elapsed * 1000),
                                    str(exchange.error) if exchange.error else None)
             self.recorder(record, exchange.body)
         if exchange.error is not None:
@@ -389,6 +393,35 @@ def _body_reads(response: requests.Response) -> Iterator[bytes]:
         raise requests.exceptions.ChunkedEncodingError(exc) from None
 
 
+# A bot challenge or a captcha is told from a changed page before any parser runs (portals.md 1b).
+# Signs of a Cloudflare challenge: the `cf-mitigated: challenge` header, or its page (the title
+# "Just a moment..." or "Attention Required! | Cloudflare", the `_cf_chl_opt` script). A captcha:
+# a reCAPTCHA, hCaptcha or Turnstile widget on a small HTML page or on an error answer; a widget on
+# a large page that answered 200 is a form somewhere on a real page (a feedback box), not a wall.
+# Plain substring tests on the lowered head of the page: this runs on every HTML answer.
+_CHALLENGE_WORDS = (b"just a moment", b"attention required!", b"_cf_chl_opt")
+_CHALLENGE_PAGE = re.compile(rb"<title>\s*(just a moment\.\.\.|attention required! \| cloudflare)\s*</title>"
+                             rb"|window\._cf_chl_opt")
+_CAPTCHA_WIDGETS = (b"g-recaptcha", b"h-captcha", b"cf-turnstile", b"google.com/recaptcha/",
+                    b"hcaptcha.com/1/api.js", b"challenges.cloudflare.com/turnstile")
+CAPTCHA_PAGE_MAX_BYTES = 32_768
+SNIFFED_BYTES = 32_768  # the head of a page, where a challenge page says what it is
+
+
+def blocked_by(page: Page) -> str | None:
+    """BOT_CHALLENGE or CAPTCHA when the answer is one, else None (see the signs above)."""
+    if page.headers.get("cf-mitigated", "").strip().lower() == "challenge":
+        return BOT_CHALLENGE
+    if "html" not in page.headers.get("Content-Type", "text/html").lower():
+        return None
+    head = page.body[:SNIFFED_BYTES].lower()
+    if any(word in head for word in _CHALLENGE_WORDS) and _CHALLENGE_PAGE.search(head):
+        return BOT_CHALLENGE
+    if (len(page.body) <= CAPTCHA_PAGE_MAX_BYTES or page.status >= 400) and any(w in head for w in _CAPTCHA_WIDGETS):
+        return CAPTCHA
+    return None
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
     """Retry-After as seconds or as an HTTP date; None when absent or unreadable."""
     if not value:
@@ -443,7 +476,7 @@ def full_url(url: str, params: Mapping[str, Any] | None) -> str:
     return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
 
 
-def _payload(kwargs: Mapping[str, Any]) -> str | None:
+def request_payload(kwargs: Mapping[str, Any]) -> str | None:
     """The request body as one line of JSON, for the request log."""
     body = kwargs.get("data") or kwargs.get("json")
     return json.dumps(body, ensure_ascii=False, sort_keys=True) if body else None

@@ -5,6 +5,8 @@ basis and OGP commitment) is named by the check itself (monitor.registry), in bo
 """
 from __future__ import annotations
 
+from .errors import BOT_CHALLENGE, CAPTCHA
+
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"mn": "Ил тод байдлын хяналтын тойм", "en": "Disclosure monitor digest"},
     "as_of": {"mn": "Огноо", "en": "As of"},
@@ -92,6 +94,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "last_ok": {"mn": "сүүлд амжилттай", "en": "last read successfully"},
     # The reader's own digests the mail server refused for good (smtp.max_attempts): period and reason.
     "undelivered_heading": {"mn": "Танд хүргэж чадаагүй тойм", "en": "Digests we could not deliver to you"},
+    # Beside a source the portal keeps out (monitor.errors.Blocked): not a changed page.
+    "blocked_challenge": {
+        "mn": "портал хуудсынхаа оронд роботыг шүүх шалгалт (Cloudflare) харуулсан; хуудасны бүтэц өөрчлөгдөөгүй. "
+              "Мониторыг өөр сүлжээнээс ажиллуулах эсвэл порталын хариуцагчаас нэвтрэх эрх хүсэх хэрэгтэй",
+        "en": "the portal showed a bot check (Cloudflare) instead of its page; its layout did not change. "
+              "Run the monitor from another network or ask the portal's operator to let it through",
+    },
+    "blocked_captcha": {
+        "mn": "портал хуудсынхаа оронд хүн эсэхийг шалгах код (капча) асуусан; хуудасны бүтэц өөрчлөгдөөгүй. "
+              "Мониторыг өөр сүлжээнээс ажиллуулах эсвэл порталын хариуцагчаас нэвтрэх эрх хүсэх хэрэгтэй",
+        "en": "the portal asked for a captcha instead of its page; its layout did not change. "
+              "Run the monitor from another network or ask the portal's operator to let it through",
+    },
     "failing_since": {"mn": "алдаа гарсаар", "en": "failing since"},
     "never": {"mn": "хэзээ ч", "en": "never"},
     "silence_warning": {
@@ -122,3 +137,12 @@ def translate_count(key: str, n: int, lang: str) -> str:
     forms = STRINGS[key]
     form = forms.get(f"{lang}_one", forms[lang]) if n == 1 else forms[lang]
     return form.format(n=n)
+
+
+def source_error_explanation(error: str | None, lang: str) -> str | None:
+    """What a source's error line means for a reader, where it needs saying (a portal that keeps
+    the monitor out is not a changed portal); None for the other errors, whose line says it all."""
+    for message, key in ((BOT_CHALLENGE, "blocked_challenge"), (CAPTCHA, "blocked_captcha")):
+        if error and message in error:
+            return translate(key, lang)
+    return None

@@ -10,7 +10,9 @@ it needs. The walker owns what every listing shares, so that no check writes it 
   is a broken portal, and `CollectContext.read` fetches it once more before the source fails);
 - a page that repeats the one before (or, with `key`, brings no row not already met) means the
   portal ignores its page parameter: the source fails instead of looping;
-- more pages than `max_pages` is an error, never a silent stop.
+- more pages than `max_pages` is an error, never a silent stop;
+- with `doubt_empty_after_full` (the page size), an empty page 2 after a full page 1 is not taken
+  for the end at once: it is fetched once more, afresh (some portals' page forms answer no rows).
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class Listing(Generic[P]):
     listed_before: int = 0                      # rows its last good read listed (0: nothing to defend)
     key: Callable[[Any], Hashable] | None = None  # a row's identity, where rows may move between pages
     max_pages: int = MAX_PAGES
+    doubt_empty_after_full: int | None = None   # page size: an empty page 2 after a full page 1 is read again
 
     def empty_first_page(self) -> str:
         rows = "1 row was" if self.listed_before == 1 else f"{self.listed_before} rows were"

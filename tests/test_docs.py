@@ -104,5 +104,5 @@ def test_the_cli_page_names_every_exit_status_and_command():
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
     for status in "01234":
         assert f"| `{status}` |" in text
-    for command in ("run", "check", "findings", "send", "digest"):
+    for command in ("run", "check", "findings", "send", "digest", "probe"):
         assert f"### {command}" in text

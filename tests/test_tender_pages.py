@@ -138,6 +138,16 @@ def test_results_page_reads_decimal_budget_and_dmy_notice_date(fixture_bytes):
     assert rows[2]["detail_id"] == "1990000009003"
 
 
+@pytest.mark.parametrize("page", ["tender_results.html", "tender_results_class.html"],
+                         ids=["id (2023 captures)", "class (the 2025-26 site)"])
+def test_results_listing_is_read_whether_tender_result_table_is_an_id_or_a_class(fixture_bytes, page):
+    rows = parse_results_page(fixture_bytes(page))
+    assert [(r["number"], r["detail_id"], r["notice_date"]) for r in rows] == [
+        ("ЖШГ/20260801000/01/01", "1990000009001", "2026-10-02"),
+        ("ЖШГ/20260802001/02/01", "1990000009002", "2026-10-28"),
+        ("ЖШГ/20260601009/01/01", "1990000009003", "2026-07-15")]
+
+
 def test_results_page_accepts_text_as_well_as_bytes(fixture_bytes):
     html = fixture_bytes("tender_results.html")
     assert parse_results_page(html.decode("utf-8")) == parse_results_page(html)

@@ -76,6 +76,7 @@ class FakeTender:
         self.contracts: list[dict] = []
         self.down: dict[str, tuple[int, bytes]] = {}   # endpoint -> (HTTP status, body)
         self.api_ignores_page = False
+        self.results_empty_once: set[int] = set()  # results pages that answer no rows the first time asked
         self.rsps = rsps
         rsps.add_callback(responses.POST, f"{OD}/api/invitation", callback=self._invitations)
         rsps.add_callback(responses.GET, re.compile(rf"^{re.escape(T)}/mn/result/detail/(\d+)$"),
@@ -112,6 +113,9 @@ class FakeTender:
             return status, {}, body
         year, page, per_page = self._query(request)
         chosen = [i for i in items if i["year"] == year][(page - 1) * per_page:page * per_page]
+        if name == "results" and page in self.results_empty_once:
+            self.results_empty_once.discard(page)
+            chosen = []
         body = "".join(row(i) for i in chosen)
         head = "<thead><tr><th>ТШ-ын урилгын дугаар</th></tr></thead>" if name == "results" else ""
         return 200, {"Content-Type": "text/html; charset=utf-8"}, (
@@ -675,3 +679,35 @@ def test_invitations_api_ignoring_its_page_is_not_silently_truncated(portal, mak
     src = sources(res)["tender.invitations"]
     noted = any(n["source"] == "tender.invitations" for n in res.as_json().get("notes", []))
     assert not src["ok"] or noted
+
+
+# the results listing's short end (portals.md 1b: some `&page=` forms answer no rows)
+
+def _year_of_results(n, year=2026):
+    return [result(f"R/{i:03d}/01/01", f"{28 - i // 2:02d}/10/{year}", year=year) for i in range(n)]
+
+
+def test_full_first_results_page_then_an_empty_one_is_noted_and_read_again_on_the_full_walk(portal, make_runner):
+    portal.results = _year_of_results(20)
+    res = run(make_runner())
+    assert sources(res)["tender.results"]["ok"]
+    assert portal.calls(r"/mn/result/\?.*[?&]page=2(&|$)") == 2      # the weekly full walk does not take it for the end
+    notes = [n["message"] for n in res.as_json().get("notes", []) if n["source"] == "tender.results"]
+    assert any("2026" in note and "full first page" in note for note in notes), notes
+
+
+def test_rows_the_second_read_of_page_two_brings_are_stored(portal, make_runner):
+    portal.results = _year_of_results(25)
+    portal.results_empty_once = {2}
+    runner = make_runner()
+    res = run(runner)
+    assert sources(res)["tender.results"]["ok"]
+    assert len(runner.store.records("tender.result")) == 25
+    assert not [n for n in res.as_json().get("notes", []) if n["source"] == "tender.results"]
+
+
+def test_a_short_first_page_ends_the_listing_without_a_second_look(portal, make_runner):
+    portal.results = _year_of_results(19)
+    res = run(make_runner())
+    assert portal.calls(r"/mn/result/\?.*[?&]page=2(&|$)") == 1
+    assert not [n for n in res.as_json().get("notes", []) if n["source"] == "tender.results"]

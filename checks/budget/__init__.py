@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Record, Words, published_on,
-                           refusing_empty)
-from monitor.listing import Listing, PageRequest
-from monitor.errors import ConfigError, LayoutChanged, SourceError
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+                           published_on, refusing_empty, rows_found)
+from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page
+from monitor.listing import Listing, PageRequest
 from monitor.mongolian import find_last_month, fold_name, normalize_text
 from monitor.obligations import Obligation
 
@@ -131,14 +131,25 @@ class BudgetCheck(Check):
 
     # collecting
 
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Page 1 of the organisations or of the Ministry's listing; this year's postings of the first entity."""
+        if source == MOF:
+            return rows_found(ctx.first_page(_mof_listing(ctx)), "items", "date")
+        total, entities = ctx.first_page(_organizations_listing(ctx))
+        if source == ORGANIZATIONS:
+            return rows_found(entities, f"entities ({total} in all)")
+        if not entities:
+            return "no postings read: the organisations listing names no entity"
+        entity, year = entities[0]["id"], ctx.as_of.year
+        url = f"{ctx.portals['shilendans']}/portal-api/v1/organization/{entity}/reports"
+        postings = ctx.read(functools.partial(_parse_reports, year=year), "GET", url,
+                            params={"year": year, "group": GROUP})
+        return rows_found(postings, f"postings of entity {entity} for {year}", "posted_at")
+
     def _collect_organizations(self, ctx: CollectContext) -> None:
         """Read the whole listing, then store it at once: the scope is the last complete read."""
-        url = f"{ctx.portals['shilendans']}/portal-api/v1/organizations"
-        listing = Listing(
-            "organisations listing",
-            lambda page: PageRequest("GET", url, {"params": {"page": page, "size": ORG_PAGE_SIZE}}),
-            lambda page: parse_organizations_page(page.json()), rows=lambda answer: answer[1],
-            listed_before=(listed := ctx.listed_on_last_read(ORG_KIND).get(None, 0)), key=lambda item: item["id"])
+        listed = ctx.listed_on_last_read(ORG_KIND).get(None, 0)
+        listing = _organizations_listing(ctx, listed)
         seen: dict[str, dict[str, Any]] = {}
         total = 0
         for _, (total, items) in ctx.pages(listing):
@@ -205,6 +216,8 @@ class BudgetCheck(Check):
         for year, outcome in outcomes:
             try:
                 postings = self._postings(ctx, entity, year, outcome())
+            except Blocked:
+                raise  # the portal keeps the monitor out: no other entity is asked
             except SourceError as exc:
                 error = error or exc
                 continue
@@ -237,11 +250,8 @@ class BudgetCheck(Check):
 
         An empty first page where items were stored before is a broken listing: the source fails.
         """
-        url = f"{ctx.portals['mof']}/c/budget-performance"
         start = date(*scope_start(ctx.config, ctx.as_of), 1).isoformat()
-        listing = Listing("/c/budget-performance", lambda page: PageRequest("GET", url, {"params": {"page": page}}),
-                          lambda page: parse_mof_page(page.text()),
-                          listed_before=ctx.listed_on_last_read(MOF_KIND).get(None, 0))
+        listing = _mof_listing(ctx, ctx.listed_on_last_read(MOF_KIND).get(None, 0))
         for _, items in ctx.pages(listing):
             for item in items:
                 if item["date"] is None:
@@ -412,6 +422,21 @@ def _asked_longest_ago(entities: list[Entity], polls: Mapping[str, Record]) -> E
     """The entity whose postings were read longest ago (never read first): tonight's one question
     when every entity is settled, so a reports endpoint that is down is still noticed."""
     return min(entities, key=lambda e: (polls[e.key].data["polled_on"] if e.key in polls else "", e.key))
+
+
+def _organizations_listing(ctx: CollectContext | ProbeContext, listed_before: int = 0) -> Listing[Any]:
+    url = f"{ctx.portals['shilendans']}/portal-api/v1/organizations"
+    return Listing(
+        "organisations listing",
+        lambda page: PageRequest("GET", url, {"params": {"page": page, "size": ORG_PAGE_SIZE}}),
+        lambda page: parse_organizations_page(page.json()), rows=lambda answer: answer[1],
+        listed_before=listed_before, key=lambda item: item["id"])
+
+
+def _mof_listing(ctx: CollectContext | ProbeContext, listed_before: int = 0) -> Listing[Any]:
+    url = f"{ctx.portals['mof']}/c/budget-performance"
+    return Listing("/c/budget-performance", lambda page: PageRequest("GET", url, {"params": {"page": page}}),
+                   lambda page: parse_mof_page(page.text()), listed_before=listed_before)
 
 
 def _parse_reports(page: Page, year: int) -> list[dict[str, Any]]:

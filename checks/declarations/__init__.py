@@ -81,9 +81,10 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
 from monitor.calendar import month_day
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Record,
-                           Words, check_years, judged_years, listed_on_last_walk, refusing_empty)
-from monitor.errors import ConfigError, LayoutChanged, SourceError
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext,
+                           ProbeContext, Record, Words, check_years, judged_years, listed_on_last_walk,
+                           refusing_empty, rows_found)
+from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
 
@@ -177,6 +178,8 @@ class DeclarationsCheck(Check):
                                        f"empty where the last complete walk listed {before}")
                 try:
                     found = ctx.read(parse, "POST", url, json={"firstname": letter})
+                except Blocked:
+                    raise  # its own line: the register keeps the monitor out
                 except SourceError as exc:
                     raise SourceError(f"letter {letter}: {exc} (the {len(officials)} officials "
                                       "read before it are kept)") from None
@@ -189,6 +192,12 @@ class DeclarationsCheck(Check):
             raise LayoutChanged("no official under any letter")
         ctx.check_count(SEARCH, "officials", last_walk.data["officials"] if last_walk else 0, len(officials))
         ctx.save(WALK, [(WALK_KEY, {"listed": listed, "officials": len(officials)})])
+
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """The search for the alphabet's first letter."""
+        found = ctx.read(lambda page: parse_search(page.json()), "POST",
+                         f"{ctx.portals['xacxom']}/api/public/xacxom/search", json={"firstname": LETTERS[0]})
+        return rows_found(found, f"officials under {LETTERS[0]}")
 
     # judging
 

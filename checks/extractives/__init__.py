@@ -10,8 +10,8 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
 from monitor.calendar import month_day
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, Record, Words, check_years,
-                           judged_years, listed_on_last_walk, refusing_empty)
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+                           check_years, judged_years, listed_on_last_walk, refusing_empty, rows_found)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.mongolian import normalize_text
@@ -78,14 +78,24 @@ class ExtractivesCheck(Check):
     def collect(self, source: str, ctx: CollectContext) -> None:
         {LICENCES: self._collect_licences, DETAILS: self._collect_details, REPORTS: self._collect_reports}[source](ctx)
 
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Page 1 of the licence grid; the first licence's detail page; one year's reports."""
+        if source == REPORTS:
+            year = judged_years(ctx.config, ctx.as_of, -1)[-1]
+            rows = ctx.read(lambda page: parse_eiti_reports(page.json()), "POST",
+                            f"{ctx.portals['eiti']}/reportListAppend/", data=_report_form(year))
+            return rows_found(rows, f"reports for {year}", "submitted")
+        _, records, rows = ctx.first_page(_grid_listing(ctx))
+        if source == LICENCES:
+            return rows_found(rows, f"licences ({records} in all)")
+        if not rows:
+            return "no detail page read: the grid lists no licence"
+        detail = ctx.read(lambda page: parse_licence_detail(page.text()), "GET",
+                          f"{ctx.portals['cadastre']}/CMCS/License/Details/{rows[0]['id']}")
+        return f"licence {rows[0]['id']}: {detail['code']}, granted {detail['granted']}"
+
     def _collect_licences(self, ctx: CollectContext) -> None:
-        url = f"{ctx.portals['cadastre']}/CMCS/License/GridData"
-        listing = Listing(
-            "the licence grid",
-            lambda page: PageRequest("GET", url, {"params": {"page": page, "rows": GRID_ROWS, "sidx": "Id",
-                                                             "sord": "asc", "_search": "false"}}),
-            lambda page: parse_licence_grid(page.json()), rows=lambda answer: answer[2],
-            listed_before=ctx.listed_on_last_read(LICENCE).get(None, 0), key=lambda row: row["id"])
+        listing = _grid_listing(ctx, ctx.listed_on_last_read(LICENCE).get(None, 0))
         listed = 0
         for page, (pages, _, rows) in ctx.pages(listing):
             ctx.save(LICENCE, ((row["id"], row) for row in rows))
@@ -105,8 +115,7 @@ class ExtractivesCheck(Check):
         url = f"{ctx.portals['eiti']}/reportListAppend/"
         listed = ctx.listed_on_last_read(REPORT, "year")
         for year in judged_years(ctx.config, ctx.as_of, -1):
-            form = {"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
-                    "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"}
+            form = _report_form(year)
             parse = refusing_empty(lambda page: parse_eiti_reports(page.json()), lambda rows: not rows,
                                    listed.get(year, 0) > 0,
                                    f"the reports of {year} are empty where {listed.get(year, 0)} were listed before")
@@ -173,6 +182,23 @@ def _valid(licences: Mapping[str, Record], walk: Record | None) -> dict[str, Rec
 
 def _earlier(day: str | None, than: str | None) -> bool:
     return day is not None and (than is None or day < than)
+
+
+def _grid_listing(ctx: CollectContext | ProbeContext, listed_before: int = 0) -> Listing[Any]:
+    """The cadastre's licence grid, 500 licences a page, in id order."""
+    url = f"{ctx.portals['cadastre']}/CMCS/License/GridData"
+    return Listing(
+        "the licence grid",
+        lambda page: PageRequest("GET", url, {"params": {"page": page, "rows": GRID_ROWS, "sidx": "Id",
+                                                         "sord": "asc", "_search": "false"}}),
+        lambda page: parse_licence_grid(page.json()), rows=lambda answer: answer[2],
+        listed_before=listed_before, key=lambda row: row["id"])
+
+
+def _report_form(year: int) -> dict[str, Any]:
+    """The e-reporting portal's request for one year's submitted reports, all at once."""
+    return {"year": year, "aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "",
+            "pageSize": 10000, "sortColumn": "submittedDate", "sortType": "desc"}
 
 
 CHECKS = [ExtractivesCheck]

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext, Record,
-                           Words)
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext,
+                           ProbeContext, Record, Words, rows_found)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -159,6 +159,18 @@ class LegalCheck(Check):
     def collect(self, source: str, ctx: CollectContext) -> None:
         {REGISTER: self._collect_register, DRAFTS: self._collect_drafts}[source](ctx)
 
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Page 1 of the first configured category; page 1 of both draft lists."""
+        if source == REGISTER:
+            category = ctx.config["categories"][0]
+            return rows_found(ctx.first_page(_register_listing(ctx, category)), f"acts of category {category}",
+                              "enacted")
+        found = []
+        for name, key in (("preparation", "preparation_list"), ("submitted", "submitted_list")):
+            count, drafts = ctx.first_page(_drafts_listing(ctx, ctx.config[key].strip()))
+            found.append(f"{name}: " + rows_found(drafts, f"drafts ({count} in all)", "publish_date"))
+        return "; ".join(found)
+
     # collecting: the register
 
     def _collect_register(self, ctx: CollectContext) -> None:
@@ -175,12 +187,7 @@ class LegalCheck(Check):
         With a cut-off, stop after a page whose acts are all enacted before it, unless the
         register was seen out of order on this walk (then an early stop could miss acts).
         """
-        url = f"{ctx.portals['legalinfo']}/mn/ajaxListBody/"
-        listing = Listing(
-            f"category {category} of the register",
-            lambda page: PageRequest("POST", url, {"data": {"filtercategorytypeid": category, "isactive": 1,
-                                                            "page": page, "sort": "enacteddate", "sortType": "desc"}}),
-            lambda page: parse_register_page(page.json()), listed_before=_doubted(listed_before))
+        listing = _register_listing(ctx, category, _doubted(listed_before))
         last: date | None = None  # the enacted date of the last dated act read
         in_order = True
         for page, acts in ctx.pages(listing):
@@ -214,14 +221,7 @@ class LegalCheck(Check):
 
     def _read_list(self, ctx: CollectContext, list_id: str, listed_before: int) -> dict[str, dict[str, Any]]:
         """Every draft of one list, paging until `count` drafts were offered."""
-        url = f"{ctx.portals['parliament']}/tusul/tusulList"
-        listing = Listing(
-            f"tusulList {list_id}",
-            lambda page: PageRequest("POST", url, {"json": {"appId": APP_ID, "parentId": list_id, "page": page,
-                                                            "limit": DRAFTS_PER_PAGE, "orderBy": "publishDate",
-                                                            "orderDir": "DESC"}}),
-            lambda page: parse_drafts_page(page.json()), rows=lambda answer: answer[1],
-            listed_before=_doubted(listed_before))
+        listing = _drafts_listing(ctx, list_id, _doubted(listed_before))
         seen: dict[str, dict[str, Any]] = {}
         count = 0
         for page, (count, drafts) in ctx.pages(listing):
@@ -385,6 +385,27 @@ def _earliest_posting(ctx: EvaluateContext, submitted: Mapping[str, Any], candid
                               f"({ids}): the earliest posting counts")
     dated = sorted(candidates, key=lambda r: (r.data["publish_date"] or r.first_seen.isoformat(), r.key))
     return dated[0] if dated else None
+
+
+def _register_listing(ctx: CollectContext | ProbeContext, category: int, listed_before: int = 0) -> Listing[Any]:
+    """One category of the legalinfo.mn register, newest enacted first (a POST: a GET ignores its parameters)."""
+    url = f"{ctx.portals['legalinfo']}/mn/ajaxListBody/"
+    return Listing(
+        f"category {category} of the register",
+        lambda page: PageRequest("POST", url, {"data": {"filtercategorytypeid": category, "isactive": 1,
+                                                        "page": page, "sort": "enacteddate", "sortType": "desc"}}),
+        lambda page: parse_register_page(page.json()), listed_before=listed_before)
+
+
+def _drafts_listing(ctx: CollectContext | ProbeContext, list_id: str, listed_before: int = 0) -> Listing[Any]:
+    """One of parliament's draft lists, 100 drafts a page."""
+    url = f"{ctx.portals['parliament']}/tusul/tusulList"
+    return Listing(
+        f"tusulList {list_id}",
+        lambda page: PageRequest("POST", url, {"json": {"appId": APP_ID, "parentId": list_id, "page": page,
+                                                        "limit": DRAFTS_PER_PAGE, "orderBy": "publishDate",
+                                                        "orderDir": "DESC"}}),
+        lambda page: parse_drafts_page(page.json()), rows=lambda answer: answer[1], listed_before=listed_before)
 
 
 CHECKS = [LegalCheck]

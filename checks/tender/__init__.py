@@ -7,12 +7,14 @@ Rules: tender.result_published and tender.contract_published (docs/rules.md sect
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
-from monitor.check import Check, CollectContext, Commitment, EvaluateContext, Record, Words, check_years, judged_years
+from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+                           check_years, judged_years, rows_found)
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -37,7 +39,9 @@ class TenderCheck(Check):
       whose rows are all known with the same dates, while the pages are in date order. When an
       invitation of that year says RESULT_TENDER and the shallow walk did not meet its row, the
       results listing is walked on to its end. Any other row that appears deep in a listing (a
-      date set in the past) is found by the weekly full walk.
+      date set in the past) is found by the weekly full walk. A year whose results listing shows a
+      full first page and an empty second one is a data note (some of the listing's page forms
+      answer no rows), and a full walk asks for that second page once more before it stops.
     - tender.result_detail: each page once: a published result never changes.
     """
 
@@ -80,18 +84,32 @@ class TenderCheck(Check):
 
     # collecting
 
+    def probe(self, source: str, ctx: ProbeContext) -> str:
+        """Page 1 of this year's invitations, results or contracts; one result's detail page."""
+        year = judged_years(ctx.config, ctx.as_of, -1, 0)[-1]
+        if source == INVITATIONS:
+            try:
+                total, items = ctx.first_page(_invitations_listing(ctx, year))
+            except SourceError as exc:
+                raise _token_hint(ctx, exc) from None
+            return rows_found(items, f"invitations of {year} ({total} in all)")
+        if source == CONTRACTS:
+            return rows_found(ctx.first_page(year_listing(ctx.portals["tender"], "contract", parse_contracts_page,
+                                                          year)), f"contracts of {year}", "published")
+        results = ctx.first_page(year_listing(ctx.portals["tender"], "result", parse_results_page, year))
+        if source == RESULTS:
+            return rows_found(results, f"results of {year}", "notice_date")
+        detail_id = next((row["detail_id"] for row in results if row["detail_id"]), None)
+        if detail_id is None:
+            return f"no detail page read: no result of {year} links one"
+        detail = ctx.read(lambda page: parse_result_detail(page.text()), "GET",
+                          f"{ctx.portals['tender']}/mn/result/detail/{detail_id}")
+        return f"result {detail_id}: {len(detail['bidders'])} bidders, awarded {detail['awarded']}"
+
     def _collect_invitations(self, ctx: CollectContext) -> None:
-        url = f"{ctx.portals['tender_opendata']}/api/invitation"
-        token = ctx.environ.get(ctx.config["token_env"])
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         listed = ctx.listed_on_last_read("tender.invitation", "tender_year")
         for year in judged_years(ctx.config, ctx.as_of, -1, 0):
-            listing = Listing(
-                f"invitations API for {year}",
-                lambda page, year=year: PageRequest("POST", url, {"headers": headers, "data": {
-                    "current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}}),
-                lambda page: parse_invitation_page(page.json()), rows=lambda answer: answer[1],
-                listed_before=listed.get(year, 0), key=lambda item: item["number"])
+            listing = _invitations_listing(ctx, year, listed.get(year, 0))
             seen: set[str] = set()
             try:
                 for _, (total, items) in ctx.pages(listing):
@@ -103,9 +121,7 @@ class TenderCheck(Check):
                         break
                 ctx.check_count(INVITATIONS, f"invitations of {year}", listed.get(year, 0), len(seen))
             except SourceError as exc:
-                if not token and "401" in str(exc):
-                    raise SourceError(f"{exc} ({ctx.config['token_env']} is not set)") from None
-                raise
+                raise _token_hint(ctx, exc) from None
 
     @staticmethod
     def _note_invitations(ctx: CollectContext, items: Iterable[dict[str, Any]]) -> None:
@@ -131,7 +147,8 @@ class TenderCheck(Check):
         for year in judged_years(ctx.config, ctx.as_of, -1, 0):
             walk = walks.get(f"{path}/{year}")
             full = walk is None or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"]
-            listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0))
+            listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0),
+                                  doubt_short_end=path == "result")
             complete = listing.walk(full)
             if not complete and awaited.get(year, set()) - listing.seen:
                 complete = full = listing.walk(True, from_page=listing.next_page)  # a result is out: find it
@@ -225,17 +242,19 @@ class YearListing:
     A full walk pages to the end of the listing. A shallow walk stops after a page whose rows are
     all known with the same dates, provided the pages seen so far are in date order: what follows
     is older and already stored.
+
+    With `doubt_short_end` (the results listing: some of its `&page=` forms answer no rows), a full
+    first page followed by an empty second one is a data note, and a full walk reads that second
+    page once more before it takes it for the end.
     """
 
     def __init__(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str, date_field: str,
-                 year: int, known: Mapping[str, tuple[Any, str | None]], listed_before: int) -> None:
+                 year: int, known: Mapping[str, tuple[Any, str | None]], listed_before: int,
+                 doubt_short_end: bool = False) -> None:
         self.ctx, self.source, self.kind = ctx, source, kind
         self.date_field, self.year, self.known = date_field, year, known
-        url = f"{ctx.portals['tender']}/mn/{path}/"
-        self.listing = Listing(
-            f"/mn/{path}/?year={year}",
-            lambda page: PageRequest("GET", url, {"params": {"year": year, "perpage": PER_PAGE_HTML, "page": page}}),
-            lambda page: parse(page.text()), listed_before=listed_before)
+        self.doubt_short_end = doubt_short_end
+        self.listing = year_listing(ctx.portals["tender"], path, parse, year, listed_before)
         self.seen: set[str] = set()
         self.next_page = 1
         self._dates: dict[str, str | None] = {}
@@ -243,8 +262,12 @@ class YearListing:
     def walk(self, full: bool, from_page: int = 1) -> bool:
         """Store the listing's rows from a page on; True when the walk reached the end of the listing."""
         last_date: str | None = None
-        for page, rows in self.ctx.pages(self.listing, from_page):
+        listing = replace(self.listing, doubt_empty_after_full=PER_PAGE_HTML) if full and self.doubt_short_end \
+            else self.listing
+        first_rows = 0
+        for page, rows in self.ctx.pages(listing, from_page):
             self.next_page = page + 1
+            first_rows = len(rows) if page == 1 else first_rows
             self._store(rows)
             page_dates = [row[self.date_field] for row in rows]
             in_order = _newest_first(page_dates if page == from_page else [last_date, *page_dates])
@@ -252,6 +275,9 @@ class YearListing:
             if not full and in_order and all(self.known.get(row["number"]) == (self.year, row[self.date_field])
                                              for row in rows):
                 return False
+        if self.doubt_short_end and from_page == 1 and self.next_page == 2 and first_rows >= PER_PAGE_HTML:
+            self.ctx.notes.add(self.source, f"the results listing for {self.year} has a full first page "
+                                            f"({first_rows} rows) and an empty second one: it may hold more")
         return True
 
     def _store(self, rows: list[dict[str, Any]]) -> None:
@@ -266,6 +292,35 @@ class YearListing:
                 self._dates[number] = row[self.date_field]
                 keep[number] = {**row, "year": self.year}
         self.ctx.save(self.kind, keep.items())
+
+
+def _invitations_listing(ctx: CollectContext | ProbeContext, year: int, listed_before: int = 0) -> Listing[Any]:
+    """One year of the open-data invitations API, 100 a page, with the token from the environment."""
+    url = f"{ctx.portals['tender_opendata']}/api/invitation"
+    token = ctx.environ.get(ctx.config["token_env"])
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return Listing(
+        f"invitations API for {year}",
+        lambda page: PageRequest("POST", url, {"headers": headers, "data": {
+            "current_page": page, "per_page": PER_PAGE_API, "tenderYear": year}}),
+        lambda page: parse_invitation_page(page.json()), rows=lambda answer: answer[1],
+        listed_before=listed_before, key=lambda item: item["number"])
+
+
+def _token_hint(ctx: CollectContext | ProbeContext, exc: SourceError) -> SourceError:
+    """A 401 without a token says which variable should hold it."""
+    if not ctx.environ.get(ctx.config["token_env"]) and "401" in str(exc):
+        return SourceError(f"{exc} ({ctx.config['token_env']} is not set)")
+    return exc
+
+
+def year_listing(tender: str, path: str, parse: Any, year: int, listed_before: int = 0) -> Listing[Any]:
+    """One year of the results (`path` "result") or contracts ("contract") listing of tender.gov.mn."""
+    url = f"{tender}/mn/{path}/"
+    return Listing(
+        f"/mn/{path}/?year={year}",
+        lambda page: PageRequest("GET", url, {"params": {"year": year, "perpage": PER_PAGE_HTML, "page": page}}),
+        lambda page: parse(page.text()), listed_before=listed_before)
 
 
 def _newest_first(dates: list[str | None]) -> bool:

@@ -194,7 +194,8 @@ def _label_holder(nodes: list[Any], label: str) -> HtmlElement | None:
 
 
 _BIDDER_TABLE = etree.XPath("//table[@id='bidder_tableId']")
-_BY_ID = etree.XPath("//*[@id=$id]")
+# the listing's wrapper by its id (2023 captures) or as a class (the 2025-26 site, portals.md 1b)
+_BY_ID = etree.XPath("//*[@id=$id or contains(concat(' ', normalize-space(@class), ' '), concat(' ', $id, ' '))]")
 # every string bs4's find(string=...) looked at, but those of blanks only (no label is blank)
 _STRINGS = etree.XPath("//text()[normalize-space()] | //comment() | //processing-instruction()")
 _HOLDING = etree.XPath("//text()[contains(., $word)] | //comment()[contains(., $word)]"
