@@ -379,6 +379,7 @@ class Check:
     labels: ClassVar[dict[str, Words]] = {}  # each rule and source as a reader knows it
     basis: ClassVar[dict[str, Words]] = {}  # each rule's legal basis
     commitment: ClassVar[Commitment | None] = None  # the OGP commitment its rules measure
+    agency_heading: ClassVar[Words | None] = None  # where its agencies are not public bodies (companies)
     defaults: ClassVar[dict[str, Any]] = {}
 
     @classmethod

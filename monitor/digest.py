@@ -22,7 +22,7 @@ from .findings import caught_up_since, left_scope_since, new_since
 from .i18n import source_error_explanation, translate, translate_count
 from .mongolian import normalize_text
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
-from .registry import commitments, rule_basis, rule_name, source_name
+from .registry import agency_heading, commitments, rule_basis, rule_name, source_name
 from .store import StorageError, Store
 
 FORMATS = {"html": "html", "text": "txt"}
@@ -81,6 +81,7 @@ class ScorecardRow:
     """
 
     agency: str
+    section: str = ""  # "" for public bodies; else the heading a check gives its agencies (companies)
     missing: int = 0
     rules: list[AgencyFigures] = field(default_factory=list)
 
@@ -119,7 +120,8 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     left = [f for f in store.findings(open_only=False) if left_scope_since(f, view.since, as_of)
             and view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
     left = [{**f, "person": names.get(f["official"]), "list_page": None} for f in left]
-    scorecard = _scorecard(figures, findings)
+    scorecard = _scorecard(figures, findings, view.language)
+    shown = _shown(scorecard)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
     return {
@@ -146,9 +148,9 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
         "left_scope": left[:LIST_SHOWN],
         "left_scope_more": max(0, len(left) - LIST_SHOWN),
         "full_list": ("full_list_beside", csv_beside) if csv_beside else ("full_list_attached", ATTACHED_CSV),
-        "scorecard": scorecard[:SCORECARD_AGENCIES],
-        "scorecard_more": max(0, len(scorecard) - SCORECARD_AGENCIES),
-        "scorecard_more_behind": sum(1 for row in scorecard[SCORECARD_AGENCIES:] if row.missing),
+        "scorecard": shown,
+        "scorecard_more": len(scorecard) - len(shown),
+        "scorecard_more_behind": sum(1 for row in scorecard if row.missing) - sum(1 for row in shown if row.missing),
         "sources": sources,
         "coverage": coverage,
         "commitments": _commitments(figures, view),
@@ -178,21 +180,34 @@ def _identity(finding: dict[str, Any]) -> tuple[str, str, str]:
     return (finding["rule"], finding["agency_key"], finding["subject"])
 
 
-def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]]) -> list[ScorecardRow]:
-    """Every agency with an obligation due or an open missing finding, once, ranked."""
-    rows: dict[str, ScorecardRow] = {}
+def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]], lang: str) -> list[ScorecardRow]:
+    """Every agency with an obligation due or an open missing finding, once, ranked: public bodies
+    first, then each kind of agency a check names under a heading of its own (the extractive
+    companies), each section ranked by the methodology and cut at SCORECARD_AGENCIES."""
+    rows: dict[tuple[str, str], ScorecardRow] = {}
 
-    def row_of(agency: str) -> ScorecardRow:
-        name = normalize_text(agency)
-        return rows.setdefault(name, ScorecardRow(name))
+    def row_of(agency: str, rule: str) -> ScorecardRow:
+        section, name = agency_heading(rule, lang) or "", normalize_text(agency)
+        return rows.setdefault((section, name), ScorecardRow(name, section))
 
     for f in findings:
         if f["status"] == "missing":
-            row_of(f["agency"]).missing += 1
+            row_of(f["agency"], f["rule"]).missing += 1
     for row_figures in figures:
         if row_figures.due:
-            row_of(row_figures.agency).rules.append(row_figures)
-    return sorted(rows.values(), key=ScorecardRow.rank)
+            row_of(row_figures.agency, row_figures.rule).rules.append(row_figures)
+    return sorted(rows.values(), key=lambda row: (row.section, row.rank()))
+
+
+def _shown(scorecard: list[ScorecardRow]) -> list[ScorecardRow]:
+    """The first SCORECARD_AGENCIES of each section."""
+    taken: dict[str, int] = defaultdict(int)
+    shown = []
+    for row in scorecard:
+        taken[row.section] += 1
+        if taken[row.section] <= SCORECARD_AGENCIES:
+            shown.append(row)
+    return shown
 
 
 def _coverage(figures: Iterable[AgencyFigures]) -> list[dict[str, Any]]:

@@ -51,6 +51,14 @@ def rule_basis(rule: str, lang: str) -> str:
     return _words(rule, "basis", lang)
 
 
+def agency_heading(rule: str, lang: str) -> str | None:
+    """The heading the check of a rule shows its agencies under, where they are not public bodies."""
+    for check in available_checks().values():
+        if rule in check.rules and check.agency_heading is not None:
+            return check.agency_heading(lang)
+    return None
+
+
 def commitments() -> list[tuple[Commitment, tuple[str, ...]]]:
     """Each OGP commitment the checks measure, with its rules, in commitment order."""
     found: dict[str, tuple[Commitment, tuple[str, ...]]] = {}

@@ -7,6 +7,7 @@ and upper-cased; no `submittedDate` → the day first seen, or met when there on
 """
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import responses
+
+from monitor.cli import main
 
 from expectations import MockedMonitor, carried, expect_agencies, expect_findings, finding, ongoing, row
 
@@ -137,3 +140,17 @@ def test_a_licence_whose_detail_page_failed_is_unknown_and_the_others_are_judged
     expect_findings(result, L2_LATE)
     expect_agencies(result, row(RULE, ERDENE[0], ERDENE[1], met=1), row(RULE, TURSHILT[0], TURSHILT[1], late=1),
                     row(RULE, GOVI, GOVI, met=1), row(RULE, ERDENE[0], ERDENE[0], unknown=1))
+
+
+def test_the_digest_shows_the_companies_under_their_own_heading_and_the_commitment(tmp_path):
+    cadastre, check = world(), monitor(tmp_path)
+    check.run("2026-05-01", cadastre)
+    for lang, heading, commitment in (("en", "-- Extractive companies --", "3.3.1.4"),
+                                      ("mn", "-- Олборлох үйлдвэрийн компаниуд --", "3.3.1.4")):
+        out = io.StringIO()
+        assert main(["--config", str(check.config), "--db", str(check.db), "digest", "--language", lang],
+                    stdout=out) == 0
+        text = out.getvalue()
+        scorecard = text[text.index(heading):]
+        assert ERDENE[0] in scorecard and TURSHILT[0] in scorecard  # the companies stand under it
+        assert commitment in text

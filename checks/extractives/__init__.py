@@ -55,6 +55,7 @@ class ExtractivesCheck(Check):
     commitment = Commitment("3.3.1.4", "completed", Words(
         "Ашигт малтмал, газрын тосны тусгай зөвшөөрөл эзэмшигчдийн нэгдсэн санг олон нийтэд нээлттэй болгох",
         "Open to the public a central database of mineral and oil licence holders"))
+    agency_heading = Words("Олборлох үйлдвэрийн компаниуд", "Extractive companies")
     labels = {
         "extractives.eiti_report": Words("ОҮИТБС-ын жилийн тайлан", "Yearly EITI report filed"),
         "extractives.licences": Words("Тусгай зөвшөөрлийн кадастрын жагсаалт", "Mining cadastre licence list"),
