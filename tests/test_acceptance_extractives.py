@@ -154,3 +154,17 @@ def test_the_digest_shows_the_companies_under_their_own_heading_and_the_commitme
         scorecard = text[text.index(heading):]
         assert ERDENE[0] in scorecard and TURSHILT[0] in scorecard  # the companies stand under it
         assert commitment in text
+
+
+def test_a_due_date_on_a_weekend_rolls_to_the_next_working_day(tmp_path):
+    # Reporting year 2027: 15 April 2028 is a Saturday, so the report is due on Monday 17 April.
+    cadastre = world()
+    cadastre.reports = [{**report("MV-000001", "2028-04-17 10:00:00"), "year": 2027},
+                        {**report(" xv-000002 ", "2028-04-18 10:00:00", "9950702"), "year": 2027}]
+    check = MockedMonitor(tmp_path, {"cadastre": CADASTRE, "eiti": EITI}, "extractives", {"years": [2027]})
+    code, result = check.run("2028-05-02", cadastre)
+    found = {f["subject"]: f for f in result["findings"]}
+    assert "MV-000001/2027" not in found  # filed on the Monday: met
+    late = found["XV-000002/2027"]
+    assert (late["status"], late["due"], late["published"], late["days_late"]) == ("late", "2028-04-17",
+                                                                                   "2028-04-18", 1)
