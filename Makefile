@@ -12,7 +12,7 @@ $(BIN)/monitor: pyproject.toml
 
 .PHONY: demo test bench
 demo: $(BIN)/monitor
-	$(BIN)/python -m monitor.demo
+	$(BIN)/python -m demo
 
 test: $(BIN)/monitor
 	$(BIN)/python -m pytest -q

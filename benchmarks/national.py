@@ -2,7 +2,7 @@
 
 Serves a generated world for every portal (`--scale` times the national sizes: some 15,000
 tender invitations a year with their results and contracts, 1,800 budget entities, 40,000
-declarants, 14,000 acts, 3,745 mining and exploration licences with their EITI reports) with monitor.demo.server.DemoPortal on 127.0.0.1, then:
+declarants, 14,000 acts, 3,745 mining and exploration licences with their EITI reports) with demo.server.DemoPortal on 127.0.0.1, then:
 
 1. COLD: `monitor run --no-send --as-of D` on an empty database, as a separate process.
 2. WARM: `monitor run --no-send --as-of D+1` on that database, against the world a day later
@@ -68,7 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 if TYPE_CHECKING:  # imported where used, so that the floor's own process loads requests and nothing else
-    from monitor.demo.worlds import Worlds, WorldSizes
+    from demo.worlds import Worlds, WorldSizes
 
 # Page sizes of portals.md (the checks' own choices are measured, not assumed).
 INVITATIONS_PER_PAGE, LISTING_PER_PAGE, ORGANIZATIONS_PER_PAGE = 100, 20, 100
@@ -231,7 +231,7 @@ def _mof_cold_pages(worlds: Worlds, as_of: date) -> int:
 
 
 def _invitation_pages(year: int, pages: int) -> list[Fetch]:
-    from monitor.demo.worlds import DEMO_TOKEN
+    from demo.worlds import DEMO_TOKEN
 
     return [Fetch("tender.invitations", "POST", "/api/invitation",
                   data={"current_page": page, "per_page": INVITATIONS_PER_PAGE, "tenderYear": year},
@@ -477,8 +477,8 @@ def measure_night(label: str, worlds: Worlds, fetches: list[Fetch], as_of: date,
 
     Returns the port, so the next night is served on the same one: the monitor's response cache
     keys its validators by URL, port included."""
-    from monitor.demo.server import DemoPortal
-    from monitor.demo.worlds import DEMO_TOKEN
+    from demo.server import DemoPortal
+    from demo.worlds import DEMO_TOKEN
 
     env = {**os.environ, "TENDER_OPENDATA_TOKEN": DEMO_TOKEN}
     config, db = work / "monitor.toml", work / "monitor.db"
@@ -624,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.floor_worker:
         return floor_worker(args.floor_worker, args.stdlib)
-    from monitor.demo.worlds import WorldSizes, build_worlds
+    from demo.worlds import WorldSizes, build_worlds
 
     timeout = args.timeout or 90 + 1200 * args.scale
     sizes = WorldSizes.national(args.scale)

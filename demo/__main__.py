@@ -1,8 +1,8 @@
 """The demo: the whole monitor, night after night, against generated portals on 127.0.0.1.
 
-`python -m monitor.demo` runs `monitor run --no-send` on three nights a week apart, ending
+`python -m demo` runs `monitor run --no-send` on three nights a week apart, ending
 today (Ulaanbaatar), each against the world as it stood that night, so the digest shows findings
-that are new, ongoing and caught up. `python -m monitor.demo serve` only serves the portals.
+that are new, ongoing and caught up. `python -m demo serve` only serves the portals.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def serve(as_of: date, port: int, out_dir: Path) -> int:
     try:
         portal = DemoPortal(demo_routes(as_of), port=port)
     except OSError as exc:  # most often a serve already running: one line, exit 2
-        print(f"python -m monitor.demo: 127.0.0.1:{port}: cannot serve there ({exc.strerror}); "
+        print(f"python -m demo: 127.0.0.1:{port}: cannot serve there ({exc.strerror}); "
               "stop the other server or choose another --port", file=sys.stderr)
         return 2
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +82,7 @@ def serve(as_of: date, port: int, out_dir: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m monitor.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", choices=["run", "serve"], default="run")
     parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="the demo's today")
     parser.add_argument("--port", type=int, default=8765, help="for serve")

@@ -25,8 +25,8 @@ from functools import cached_property, partial
 from typing import Any
 
 from monitor.calendar import WorkCalendar
-from monitor.demo.habits import DelayTable, draw_delay
-from monitor.demo.server import Request, Response, Route
+from demo.habits import DelayTable, draw_delay
+from demo.server import Request, Response, Route
 
 GROUP, DUE_DAY, MOF_PER_PAGE = 5, 10, 10
 Month = tuple[int, int]

@@ -24,8 +24,8 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from monitor.demo.habits import DelayTable, draw_delay
-from monitor.demo.server import Request, Response, Route
+from demo.habits import DelayTable, draw_delay
+from demo.server import Request, Response, Route
 
 TAX, CUSTOMS, MINERALS = "Татварын ерөнхий газар", "Гаалийн ерөнхий газар", "Ашигт малтмал, газрын тосны газар"
 IN_SCOPE_ORGANIZATIONS = (TAX, CUSTOMS, MINERALS)

@@ -30,8 +30,8 @@ from functools import partial
 from typing import Any
 
 from monitor.calendar import WorkCalendar
-from monitor.demo.habits import DelayTable, draw_delay
-from monitor.demo.server import Request, Response, Route
+from demo.habits import DelayTable, draw_delay
+from demo.server import Request, Response, Route
 
 MINING, EXPLORATION = "Ашиглалтын", "Хайгуулын"
 VALID, REVOKED, EXPIRED, SUSPENDED = "Хүчинтэй", "Цуцлагдсан", "Хугацаа дууссан", "Түдгэлзүүлсэн"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from monitor.demo.server import Request, Response, Route
+from demo.server import Request, Response, Route
 
 APP_ID = "56cc90a2-83a0-4e1f-994d-7fdebfdfbf68"
 PREPARATION_LIST = "eb5c6c00-0000-4000-8000-000000000001"

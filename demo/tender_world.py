@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from typing import Any, Callable, Iterable
 
-from monitor.demo.habits import DelayTable, draw_delay
-from monitor.demo.server import Request, Response, Route
+from demo.habits import DelayTable, draw_delay
+from demo.server import Request, Response, Route
 
 SELECTED, NOT_SELECTED, REJECTED = "Шалгарсан", "Шалгараагүй", "Татгалзсан"
 OPEN_RULE = (13, "Нээлттэй тендер шалгаруулалтын арга")

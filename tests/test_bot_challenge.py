@@ -12,8 +12,8 @@ import responses
 
 from monitor import cli
 from monitor.config import portal_defaults
-from monitor.demo.server import DemoPortal, Fault
-from monitor.demo.worlds import DEMO_TOKEN, demo_routes
+from demo.server import DemoPortal, Fault
+from demo.worlds import DEMO_TOKEN, demo_routes
 from monitor.errors import BOT_CHALLENGE, CAPTCHA, Blocked, FetchError
 from monitor.fetcher import Fetcher, FetchSettings
 from monitor.i18n import translate

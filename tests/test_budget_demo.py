@@ -1,4 +1,4 @@
-"""The demo budget world (monitor/demo/budget_world.py), and `monitor check budget --json` run against it
+"""The demo budget world (demo/budget_world.py), and `monitor check budget --json` run against it
 over real HTTP on 127.0.0.1, with the expected findings computed here from the world's own data."""
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import requests
 from checks.budget.consolidated_pages import parse_mof_page
 from checks.budget.entity_pages import parse_organizations_page, parse_reports
 from monitor.cli import main
-from monitor.demo.budget_world import BudgetWorld, budget_routes, build_budget_world
-from monitor.demo.server import DemoPortal
+from demo.budget_world import BudgetWorld, budget_routes, build_budget_world
+from demo.server import DemoPortal
 
 AS_OF = date(2026, 11, 20)
 

@@ -38,12 +38,12 @@ import pytest
 
 from monitor import cli
 from monitor.config import portal_defaults
-from monitor.demo.budget_world import budget_routes, build_budget_world
-from monitor.demo.declarations_world import build_declarations_world, declarations_routes
-from monitor.demo.extractives_world import build_extractives_world, extractives_routes
-from monitor.demo.legal_world import build_legal_world, legal_routes
-from monitor.demo.server import DemoPortal, Fault, Route
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.budget_world import budget_routes, build_budget_world
+from demo.declarations_world import build_declarations_world, declarations_routes
+from demo.extractives_world import build_extractives_world, extractives_routes
+from demo.legal_world import build_legal_world, legal_routes
+from demo.server import DemoPortal, Fault, Route
+from demo.tender_world import build_tender_world, tender_routes
 from monitor.registry import available_checks
 
 from smtp_server import Inbox, SmtpServer

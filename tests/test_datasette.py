@@ -22,8 +22,8 @@ import pytest
 
 from monitor import cli
 from monitor.datasette import INSTALL_HINT, metadata
-from monitor.demo.__main__ import run_demo
-from monitor.demo.worlds import DEMO_TOKEN
+from demo.__main__ import run_demo
+from demo.worlds import DEMO_TOKEN
 from monitor.store import Store
 
 datasette_app = pytest.importorskip("datasette.app", reason="datasette is in the test extra: pip install -e '.[test]'")

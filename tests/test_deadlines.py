@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from monitor import cli
-from monitor.demo.server import DemoPortal
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.server import DemoPortal
+from demo.tender_world import build_tender_world, tender_routes
 from monitor.store import Store
 
 from drip_server import DripProxy

@@ -24,9 +24,9 @@ from monitor.config import portal_defaults
 from monitor.registry import available_checks
 from checks.declarations.pages import LETTERS, parse_declarations, parse_search
 from monitor import cli
-from monitor.demo.declarations_world import (IN_SCOPE_ORGANIZATIONS, TAX, DeclarationsWorld,
+from demo.declarations_world import (IN_SCOPE_ORGANIZATIONS, TAX, DeclarationsWorld,
                                              build_declarations_world, declarations_routes)
-from monitor.demo.server import DemoPortal, Fault
+from demo.server import DemoPortal, Fault
 from monitor.store import Store
 
 ANCHOR = date(2026, 11, 29)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import date
 
-from monitor.demo.__main__ import run_demo
+from demo.__main__ import run_demo
 from monitor.store import Store
 
 TODAY = date(2026, 11, 30)
@@ -41,7 +41,7 @@ def test_a_second_serve_on_a_used_port_is_one_line_and_exit_2(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "monitor.demo", "serve", "--port", str(port),
+        done = subprocess.run([sys.executable, "-m", "demo", "serve", "--port", str(port),
                                "--as-of", TODAY.isoformat(), "--out", str(tmp_path / "out")],
                               capture_output=True, text=True, timeout=120)
     assert done.returncode == 2

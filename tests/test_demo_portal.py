@@ -12,8 +12,8 @@ import lxml.html
 import pytest
 import requests
 
-from monitor.demo.server import DemoPortal, Fault, Response, Route
-from monitor.demo.tender_world import SELECTED, TenderWorld, build_tender_world, tender_routes
+from demo.server import DemoPortal, Fault, Response, Route
+from demo.tender_world import SELECTED, TenderWorld, build_tender_world, tender_routes
 from monitor.mongolian import parse_amount, parse_date
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser import browser, page_facts, show  # noqa: F401 (browser is a fixture)
-from monitor.demo.__main__ import run_demo
-from monitor.demo.worlds import DEMO_TOKEN
+from demo.__main__ import run_demo
+from demo.worlds import DEMO_TOKEN
 
 TODAY = date(2026, 12, 3)
 WIDTHS = (1280, 390)

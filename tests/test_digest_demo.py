@@ -11,8 +11,8 @@ import pytest
 
 from monitor import cli
 from monitor.config import portal_defaults
-from monitor.demo.server import DemoPortal
-from monitor.demo.worlds import DEMO_TOKEN, demo_routes
+from demo.server import DemoPortal
+from demo.worlds import DEMO_TOKEN, demo_routes
 from monitor.digest import DigestView, digest_context, render_digest
 from monitor.registry import available_checks
 from monitor.store import Store

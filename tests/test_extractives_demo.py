@@ -15,10 +15,10 @@ import holidays
 import pytest
 import requests
 
-from monitor.demo.extractives_world import (EXPIRED, EXPLORATION, MINING, REVOKED, SUSPENDED, VALID,
+from demo.extractives_world import (EXPIRED, EXPLORATION, MINING, REVOKED, SUSPENDED, VALID,
                                             ExtractivesWorld, build_extractives_world, extractives_routes)
-from monitor.demo.server import DemoPortal
-from monitor.demo.worlds import WorldSizes
+from demo.server import DemoPortal
+from demo.worlds import WorldSizes
 
 SAMPLES = Path(__file__).parent / "fixtures"
 ANCHOR = date(2026, 11, 29)

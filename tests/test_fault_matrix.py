@@ -1,5 +1,5 @@
 """Issue 8's fault matrix: every source of every check against every fault, once transient and once
-persistent, over real HTTP on 127.0.0.1 (monitor.demo.server.DemoPortal serving the demo worlds).
+persistent, over real HTTP on 127.0.0.1 (demo.server.DemoPortal serving the demo worlds).
 
 How a case runs. One good run of every check on D is made once (the "earlier" run). Each case copies
 that database, breaks one source (for "connection refused": one portal base URL, which several
@@ -65,12 +65,12 @@ import pytest
 import monitor.runner
 from monitor import cli
 from monitor.config import portal_defaults
-from monitor.demo.budget_world import budget_routes, build_budget_world
-from monitor.demo.declarations_world import build_declarations_world, declarations_routes
-from monitor.demo.extractives_world import build_extractives_world, extractives_routes
-from monitor.demo.legal_world import build_legal_world, legal_routes
-from monitor.demo.server import HTML, JSON, DemoPortal, Fault, Route
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.budget_world import budget_routes, build_budget_world
+from demo.declarations_world import build_declarations_world, declarations_routes
+from demo.extractives_world import build_extractives_world, extractives_routes
+from demo.legal_world import build_legal_world, legal_routes
+from demo.server import HTML, JSON, DemoPortal, Fault, Route
+from demo.tender_world import build_tender_world, tender_routes
 from monitor.fetcher import MAX_REDIRECTS, Fetcher
 from monitor.registry import available_checks
 

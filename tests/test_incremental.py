@@ -5,9 +5,9 @@ import io
 from datetime import date, timedelta
 
 from monitor import cli
-from monitor.demo.budget_world import budget_routes, build_budget_world
-from monitor.demo.server import DemoPortal
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.budget_world import budget_routes, build_budget_world
+from demo.server import DemoPortal
+from demo.tender_world import build_tender_world, tender_routes
 
 D = date(2026, 11, 25)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli import main
-from monitor.demo.legal_world import build_legal_world, legal_routes
-from monitor.demo.server import DemoPortal, Fault
+from demo.legal_world import build_legal_world, legal_routes
+from demo.server import DemoPortal, Fault
 
 ANCHOR = date(2026, 3, 2)
 ACT_RULES = ("legal.act_published", "legal.effective_before_published")

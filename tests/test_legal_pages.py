@@ -11,8 +11,8 @@ from responses import matchers
 from checks.legal import APP_ID, WALK, LegalCheck
 from checks.legal.pages import draft_name_key, parse_drafts_page, parse_register_page
 from monitor.check import CollectContext, Notes
-from monitor.demo.legal_world import Act, LegalWorld, legal_routes
-from monitor.demo.server import DemoPortal
+from demo.legal_world import Act, LegalWorld, legal_routes
+from demo.server import DemoPortal
 from monitor.errors import LayoutChanged
 from monitor.fetcher import Fetcher, FetchSettings
 from monitor.store import Store

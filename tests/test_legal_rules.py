@@ -13,8 +13,8 @@ import pytest
 from checks.legal import LegalCheck
 from monitor.cli import main
 from monitor.config import parse_config
-from monitor.demo.legal_world import Act, Creator, Draft, LegalWorld, legal_routes
-from monitor.demo.server import DemoPortal, Fault
+from demo.legal_world import Act, Creator, Draft, LegalWorld, legal_routes
+from demo.server import DemoPortal, Fault
 from monitor.errors import ConfigError
 from monitor.store import Store
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from monitor import cli
-from monitor.demo.server import DemoPortal, Fault
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.server import DemoPortal, Fault
+from demo.tender_world import build_tender_world, tender_routes
 from monitor.store import Store
 
 from smtp_server import Inbox, SmtpServer, free_port
@@ -146,7 +146,7 @@ def test_a_weekly_recipient_gets_one_digest_a_week(portal, tmp_path):
 
 
 def test_officials_are_named_only_to_a_recipient_allowed_to_see_names(tmp_path):
-    from monitor.demo.declarations_world import build_declarations_world, declarations_routes
+    from demo.declarations_world import build_declarations_world, declarations_routes
 
     as_of = date(2026, 6, 15)
     world = build_declarations_world(as_of, officials=600)

@@ -28,9 +28,9 @@ import pytest
 import sqlite_utils
 
 from monitor import cli
-from monitor.demo.declarations_world import build_declarations_world, declarations_routes
-from monitor.demo.server import DemoPortal
-from monitor.demo.worlds import DEMO_TOKEN, WorldSizes, demo_routes
+from demo.declarations_world import build_declarations_world, declarations_routes
+from demo.server import DemoPortal
+from demo.worlds import DEMO_TOKEN, WorldSizes, demo_routes
 from monitor.mongolian import normalize_text
 from monitor.store import MIGRATIONS, Store
 
@@ -86,7 +86,7 @@ def names() -> Names:
 def demo(tmp_path_factory) -> Path:
     """The demo's output directory, as `make demo` leaves it, with a configuration naming recipients."""
     out = tmp_path_factory.mktemp("demo")
-    done = subprocess.run([sys.executable, "-m", "monitor.demo", "--as-of", TODAY.isoformat(), "--out", str(out)],
+    done = subprocess.run([sys.executable, "-m", "demo", "--as-of", TODAY.isoformat(), "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     config = out / "monitor.toml"

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitor.demo.server import DemoPortal, Response, Route
+from demo.server import DemoPortal, Response, Route
 
 TINY_CHECK = '''
 """A tiny check: every notice of the registry of notices is published within 5 days."""

@@ -10,8 +10,8 @@ import pytest
 
 from monitor import cli
 from monitor.config import portal_defaults
-from monitor.demo.server import DemoPortal, Fault
-from monitor.demo.worlds import build_worlds
+from demo.server import DemoPortal, Fault
+from demo.worlds import build_worlds
 from monitor.probe import strip_url
 from monitor.registry import available_checks
 

@@ -5,8 +5,8 @@ import io
 from datetime import date
 
 from monitor import cli
-from monitor.demo.server import DemoPortal
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.server import DemoPortal
+from demo.tender_world import build_tender_world, tender_routes
 
 AS_OF = date(2026, 11, 29)
 

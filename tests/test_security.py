@@ -19,9 +19,9 @@ import pytest
 from monitor import cli
 from monitor.check import EvaluateContext, Notes
 from monitor.config import METHODOLOGY_URL, SmtpSettings, portal_defaults
-from monitor.demo.server import DemoPortal, Fault
-from monitor.demo.tender_world import build_tender_world, tender_routes
-from monitor.demo.worlds import DEMO_TOKEN, WorldSizes, build_worlds
+from demo.server import DemoPortal, Fault
+from demo.tender_world import build_tender_world, tender_routes
+from demo.worlds import DEMO_TOKEN, WorldSizes, build_worlds
 from monitor.digest import LIST_PAGES, DigestView, digest_context, render_digest
 from monitor.links import evidence_url, portal_hosts
 from monitor.mailer import build_message, send_queued

@@ -17,8 +17,8 @@ from typing import Any, Callable
 import pytest
 
 from monitor import cli
-from monitor.demo.declarations_world import build_declarations_world, declarations_routes
-from monitor.demo.server import DemoPortal, Fault
+from demo.declarations_world import build_declarations_world, declarations_routes
+from demo.server import DemoPortal, Fault
 
 AS_OF = date(2026, 11, 30)
 NEXT = date(2026, 12, 1)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from monitor import cli
-from monitor.demo.legal_world import build_legal_world, legal_routes
-from monitor.demo.server import DemoPortal
+from demo.legal_world import build_legal_world, legal_routes
+from demo.server import DemoPortal
 from monitor.runner import run_lock
 from monitor.store import Store
 

@@ -13,8 +13,8 @@ import holidays
 import pytest
 
 from monitor import cli
-from monitor.demo.server import DemoPortal, Fault
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.server import DemoPortal, Fault
+from demo.tender_world import build_tender_world, tender_routes
 
 AS_OF = date(2026, 11, 29)
 TOKEN = "test-token"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.demo.server import DemoPortal
-from monitor.demo.tender_world import build_tender_world, tender_routes
+from demo.server import DemoPortal
+from demo.tender_world import build_tender_world, tender_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 30)
