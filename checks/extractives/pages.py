@@ -27,7 +27,7 @@ from typing import Any
 from monitor.errors import LayoutChanged, PortalError
 from monitor.mongolian import normalize_text, parse_datetime
 
-from monitor.markup import Document
+from monitor.markup import SoupStrainer, soup
 
 VALID = "Хүчинтэй"  # the cadastre's status of a valid licence
 GRID_CELLS = 7  # id, code, area, type, status, holder, hectares
@@ -104,12 +104,13 @@ def _licence_object(html: bytes | str) -> dict[str, Any]:
 
     The script text is the HTML parser's, as a browser reads it: a `</script>` written raw inside
     a string ends the script there, so such an object is cut short and refused as invalid JSON."""
-    for script in Document(html).root.iter("script"):
-        found = _LICENCE_VAR.search(script.text or "")
+    for script in soup(html, SoupStrainer("script")).find_all("script"):
+        code = script.string or ""
+        found = _LICENCE_VAR.search(code)
         if found is None:
             continue
         try:
-            licence, _ = json.JSONDecoder().raw_decode(script.text, found.end())
+            licence, _ = json.JSONDecoder().raw_decode(code, found.end())
         except ValueError:
             raise LayoutChanged("the licence page's `var license` is not a JSON object") from None
         if not isinstance(licence, dict):

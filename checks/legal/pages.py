@@ -11,19 +11,19 @@ Each parser raises LayoutChanged when the structure it relies on is absent. A va
 but unreadable (a date in no known format) is not a changed layout: it becomes None, and the
 record's `unreadable` map keeps its text (field name → text), so the check can tell "no date"
 from "a date it cannot read" and never judge the second as the first. The fragment is read with
-lxml.html (monitor/markup.py).
+BeautifulSoup on lxml (monitor/markup.py).
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from lxml import etree
+from bs4 import Tag
 
 from monitor.errors import LayoutChanged
 from monitor.mongolian import fold_name, normalize_text, parse_datetime
 
-from monitor.markup import Document, HtmlElement, first, has_class
+from monitor.markup import soup
 
 def draft_name_key(name: str | None) -> str:
     """A draft's name folded for matching across the two lists.
@@ -42,50 +42,45 @@ def parse_register_page(payload: Any) -> list[dict[str, Any]]:
     fragment = payload["Html"]
     if not fragment.strip():
         return []
-    doc = Document(fragment)
-    components = _COMPONENTS(doc.root)
+    components = soup(fragment).find_all("div", class_="legal-list-component")
     if not components:
         raise LayoutChanged("no div.legal-list-component in the register's Html")
-    return [_act(doc, component) for component in components]
+    return [_act(component) for component in components]
 
 
-def _act(doc: Document, component: HtmlElement) -> dict[str, Any]:
+def _act(component: Tag) -> dict[str, Any]:
     title = _block(component, "title")
-    link = next(iter(_ACT_NAME(title)), None) if title is not None else None
+    link = title.find("a", class_="act-name") if title is not None else None
     href = link.get("href") if link is not None else None
     found = re.search(r"[?&]lawId=([^&#\s]+)", href) if isinstance(href, str) else None
     if title is None or link is None or found is None:
         raise LayoutChanged("register row without a title link carrying lawId")
-    gazette = first(title, "span")
+    gazette = title.find("span")
     inactive = _block(component, "inactive")
     unreadable: dict[str, str] = {}
     return {
         "law_id": normalize_text(found[1]),
-        "title": normalize_text(doc.text(link)),
-        "gazette": normalize_text(doc.text(gazette)) if gazette is not None else None,
+        "title": normalize_text(link.get_text()),
+        "gazette": normalize_text(gazette.get_text()) if gazette is not None else None,
         "url": href,
-        "enacted": _block_date(doc, component, "enacteddate", unreadable),
-        "enforcement": _block_date(doc, component, "enforcementdate", unreadable),
+        "enacted": _block_date(component, "enacteddate", unreadable),
+        "enforcement": _block_date(component, "enforcementdate", unreadable),
         # isactive=1 is requested, so this is normally False; None: the block is absent
-        "inactive": bool(normalize_text(doc.text(inactive))) if inactive is not None else None,
+        "inactive": bool(normalize_text(inactive.get_text())) if inactive is not None else None,
         "unreadable": unreadable,
     }
 
 
-def _block(component: HtmlElement, name: str) -> HtmlElement | None:
-    return next((div for div in component.iterdescendants("div") if div.get("data-block") == name), None)
+def _block(component: Tag, name: str) -> Tag | None:
+    return component.find("div", attrs={"data-block": name})
 
 
-_COMPONENTS = etree.XPath(f"//div[{has_class('legal-list-component')}]")
-_ACT_NAME = etree.XPath(f".//a[{has_class('act-name')}]")
-
-
-def _block_date(doc: Document, component: HtmlElement, block: str, unreadable: dict[str, str]) -> str | None:
+def _block_date(component: Tag, block: str, unreadable: dict[str, str]) -> str | None:
     """The ISO date of one block; a missing block is a changed layout, an unreadable date is noted."""
     element = _block(component, block)
     if element is None:
         raise LayoutChanged(f"register row without div[data-block={block}]")
-    return _read_date(normalize_text(doc.text(element)), block, unreadable)
+    return _read_date(normalize_text(element.get_text()), block, unreadable)
 
 
 def parse_drafts_page(payload: Any) -> tuple[int, list[dict[str, Any]]]:

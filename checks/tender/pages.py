@@ -2,20 +2,22 @@
 
 The invitations API (1a) and the results listing (1b) are verified shapes; the detail page's
 layout around its verified labels (1c) and the contracts listing (1d) are assumed. Each
-parser raises LayoutChanged when the structure it relies on is absent. The pages are read with
-lxml.html (monitor/markup.py says why, and how bs4's text rules are kept).
+parser raises LayoutChanged when the structure it relies on is absent. The listings are read
+with BeautifulSoup on lxml; the result detail page, of which a national run reads some 12,700,
+with lxml.html and bs4's text rules kept (monitor/markup.py gives the measured reason).
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
 from monitor.errors import LayoutChanged, PortalError
 from monitor.mongolian import find_date, normalize_text, parse_amount, parse_date
 
-from monitor.markup import Document, HtmlElement, first
+from monitor.markup import Document, HtmlElement, soup
 
 SELECTED = "Шалгарсан"
 CANCELLED = "CANCELLED_TENDER"
@@ -66,24 +68,22 @@ def _invitation(item: Any) -> dict[str, Any]:
 
 def parse_results_page(html: bytes | str) -> list[dict[str, Any]]:
     """Rows of one results listing page (1b); an empty list past the end."""
-    doc = Document(html)
-    text = doc.text
     results = []
-    for cells in _table_rows(doc, "tender-result-table", min_cells=5):
-        link = first(cells[2], "a")
+    for cells in _table_rows(soup(html), "tender-result-table", min_cells=5):
+        link = cells[2].find("a")
         href = link.get("href", "") if link is not None else ""
         detail = re.search(r"/result/detail/(\d+)", href)
-        notice_text = _text_after(doc, link) if link is not None else text(cells[2], " ", strip=True)
+        notice_text = _text_after(link) if link is not None else cells[2].get_text(" ", strip=True)
         notice = _date_in(notice_text)
         results.append({
-            "number": invitation_number(text(cells[0])),
-            "tender_code": normalize_text(text(cells[1])),
-            "tender_name": normalize_text(text(link)) if link is not None else "",
+            "number": invitation_number(cells[0].get_text()),
+            "tender_code": normalize_text(cells[1].get_text()),
+            "tender_name": normalize_text(link.get_text()) if link is not None else "",
             "detail_id": detail[1] if detail else None,
             "notice_date": _iso(notice),
             "unreadable": f"unreadable notice date {notice_text!r}" if notice_text and not notice else None,
-            "agency": normalize_text(text(cells[3])),
-            "budget": _amount_text(text(cells[4])),
+            "agency": normalize_text(cells[3].get_text()),
+            "budget": _amount_text(cells[4].get_text()),
         })
     return results
 
@@ -118,53 +118,46 @@ def parse_result_detail(html: bytes | str) -> dict[str, Any]:
 
 def parse_contracts_page(html: bytes | str) -> list[dict[str, Any]]:
     """Rows of one contracts listing page (1d, assumed shape); an empty list past the end."""
-    doc = Document(html)
-    text = doc.text
     contracts = []
-    for cells in _table_rows(doc, "contract-table", min_cells=6):
-        link = first(cells[6], "a") if len(cells) > 6 else None
-        published = _date_in(text(cells[5]))
+    for cells in _table_rows(soup(html), "contract-table", min_cells=6):
+        link = cells[6].find("a") if len(cells) > 6 else None
+        published = _date_in(cells[5].get_text())
+        shown = cells[5].get_text(strip=True)
         contracts.append({
-            "number": invitation_number(text(cells[0])),
-            "contract_number": normalize_text(text(cells[1])),
-            "supplier": normalize_text(text(cells[2])),
-            "amount": _amount_text(text(cells[3])),
-            "signed": _iso(_date_in(text(cells[4]))),
+            "number": invitation_number(cells[0].get_text()),
+            "contract_number": normalize_text(cells[1].get_text()),
+            "supplier": normalize_text(cells[2].get_text()),
+            "amount": _amount_text(cells[3].get_text()),
+            "signed": _iso(_date_in(cells[4].get_text())),
             "published": _iso(published),
-            "unreadable": (f"unreadable publication date {text(cells[5], strip=True)!r}"
-                           if text(cells[5], strip=True) and not published else None),
+            "unreadable": f"unreadable publication date {shown!r}" if shown and not published else None,
             "document": link.get("href") if link is not None else None,
         })
     return contracts
 
 
-def _table_rows(doc: Document, container_id: str, min_cells: int) -> list[list[HtmlElement]]:
-    container = next(iter(_BY_ID(doc.root, id=container_id)), None)
-    table = first(container, "table") if container is not None else None
+def _table_rows(page: BeautifulSoup, container: str, min_cells: int) -> list[list[Tag]]:
+    """The rows of the table inside the listing's wrapper, found by its id (2023 captures) or as a
+    class (the 2025-26 site, portals.md 1b); a header row (no td) is skipped."""
+    wrapper = page.find(lambda tag: tag.get("id") == container or container in tag.get("class", ()))
+    table = wrapper.find("table") if wrapper is not None else None
     if table is None:
-        raise LayoutChanged(f"no #{container_id}")
-    body = first(container, "tbody")
-    if body is None:
-        body = table
+        raise LayoutChanged(f"no #{container}")
+    body = wrapper.find("tbody") or table
     rows = []
-    for row in body.iterdescendants("tr"):
-        cells = row.findall("td")  # only the row's own cells, not those of a table inside one
+    for row in body.find_all("tr"):
+        cells = row.find_all("td", recursive=False)  # the row's own cells, not a nested table's
         if not cells:
-            continue  # a header row
+            continue
         if len(cells) < min_cells:
-            raise LayoutChanged(f"#{container_id} row with {len(cells)} cells, expected {min_cells}")
+            raise LayoutChanged(f"#{container} row with {len(cells)} cells, expected {min_cells}")
         rows.append(cells)
     return rows
 
 
-def _text_after(doc: Document, link: HtmlElement) -> str:
+def _text_after(link: Tag) -> str:
     """The text that follows a link in its cell: where the results listing writes the notice date."""
-    pieces = [link.tail] if link.tail else []
-    for node in link.itersiblings():
-        # an element's text; a comment's own text, as bs4 gave it among the strings that follow
-        pieces.append(doc.text(node) if isinstance(node.tag, str) else node.text or "")
-        if node.tail:
-            pieces.append(node.tail)
+    pieces = [node.get_text() if isinstance(node, Tag) else str(node) for node in link.next_siblings]
     return normalize_text(" ".join(pieces))
 
 
@@ -194,8 +187,6 @@ def _label_holder(nodes: list[Any], label: str) -> HtmlElement | None:
 
 
 _BIDDER_TABLE = etree.XPath("//table[@id='bidder_tableId']")
-# the listing's wrapper by its id (2023 captures) or as a class (the 2025-26 site, portals.md 1b)
-_BY_ID = etree.XPath("//*[@id=$id or contains(concat(' ', normalize-space(@class), ' '), concat(' ', $id, ' '))]")
 # every string bs4's find(string=...) looked at, but those of blanks only (no label is blank)
 _STRINGS = etree.XPath("//text()[normalize-space()] | //comment() | //processing-instruction()")
 _HOLDING = etree.XPath("//text()[contains(., $word)] | //comment()[contains(., $word)]"
