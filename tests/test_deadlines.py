@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from monitor import cli
-from demo.server import DemoPortal
-from demo.tender_world import build_tender_world, tender_routes
 from monitor.store import Store
+
+from conftest import small_tender_world, tender_portal
 
 from drip_server import DripProxy
 
@@ -25,13 +25,12 @@ MARGIN = 30.0  # the rest of the check, on a busy machine
 
 @pytest.fixture(scope="module")
 def world():
-    return build_tender_world(AS_OF, seed=5, agencies=12, invitations=80)
+    return small_tender_world()
 
 
 @pytest.fixture
 def portal(world, monkeypatch):
-    monkeypatch.setenv("TENDER_OPENDATA_TOKEN", "t")
-    with DemoPortal(tender_routes(world, token="t")) as portal:
+    with tender_portal(world, monkeypatch) as portal:
         yield portal
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from monitor import cli
 from demo.server import DemoPortal, Fault
-from demo.tender_world import build_tender_world, tender_routes
 from monitor.store import Store
+
+from conftest import small_tender_world, tender_portal
 
 from smtp_server import Inbox, SmtpServer, free_port
 
@@ -18,13 +19,12 @@ AS_OF = date(2026, 11, 30)  # a Monday
 
 @pytest.fixture(scope="module")
 def world():
-    return build_tender_world(AS_OF, seed=5, agencies=12, invitations=80)
+    return small_tender_world()
 
 
 @pytest.fixture
 def portal(world, monkeypatch):
-    monkeypatch.setenv("TENDER_OPENDATA_TOKEN", "t")
-    with DemoPortal(tender_routes(world, token="t")) as portal:
+    with tender_portal(world, monkeypatch) as portal:
         yield portal
 
 

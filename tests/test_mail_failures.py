@@ -11,10 +11,9 @@ from datetime import date
 import pytest
 
 from monitor import cli
-from demo.server import DemoPortal
-from demo.tender_world import build_tender_world, tender_routes
 from monitor.store import Store
 
+from conftest import small_tender_world, tender_portal
 from drip_server import DripSmtp
 from smtp_server import Inbox, SmtpServer
 
@@ -27,13 +26,12 @@ ADDRESSES = ("first@ngo.example", "second@ngo.example", "third@press.example")
 
 @pytest.fixture(scope="module")
 def world():
-    return build_tender_world(AS_OF, seed=5, agencies=12, invitations=80)
+    return small_tender_world()
 
 
 @pytest.fixture
 def portal(world, monkeypatch):
-    monkeypatch.setenv("TENDER_OPENDATA_TOKEN", "t")
-    with DemoPortal(tender_routes(world, token="t")) as portal:
+    with tender_portal(world, monkeypatch) as portal:
         yield portal
 
 
