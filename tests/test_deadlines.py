@@ -13,7 +13,6 @@ from monitor import cli
 from monitor.store import Store
 
 from conftest import small_tender_world, tender_portal
-
 from drip_server import DripProxy
 
 AS_OF = date(2026, 11, 30)

@@ -11,7 +11,6 @@ from demo.server import DemoPortal, Fault
 from monitor.store import Store
 
 from conftest import small_tender_world, tender_portal
-
 from smtp_server import Inbox, SmtpServer, free_port
 
 AS_OF = date(2026, 11, 30)  # a Monday
