@@ -29,6 +29,7 @@ RECIPIENT_DEFAULTS: dict[str, Any] = {"name": "", "address": "", "language": "mn
 SECURITY = ("starttls", "tls", "none")
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+AGENCIES_DEFAULTS: dict[str, Any] = {"aliases": ""}  # a CSV of agency aliases beside the bundled one
 FETCH_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(FetchSettings)}
 LANGUAGES = ("mn", "en")
 
@@ -76,6 +77,7 @@ class Config:
     methodology_url: str = METHODOLOGY_URL
     smtp: SmtpSettings = SmtpSettings()
     recipients: tuple[Recipient, ...] = ()
+    agency_aliases: str = ""
     source: str = field(default="(defaults)")
 
 
@@ -99,7 +101,7 @@ def load_config(path: str | None, checks: Mapping[str, type[Check]],
 
 
 def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], source: str = "(defaults)") -> Config:
-    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients"}
+    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "agencies"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
@@ -120,6 +122,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     if not digest["methodology_url"].startswith(("http://", "https://")):
         raise ConfigError(f"digest.methodology_url: expected an http(s) URL, got {digest['methodology_url']!r}")
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
+    agencies = _section(raw, "agencies", AGENCIES_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
     smtp["sender"] = smtp.pop("from")
     checks_raw = raw.get("checks", {})
@@ -144,6 +147,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         methodology_url=digest["methodology_url"],
         smtp=SmtpSettings(**smtp),
         recipients=_recipients(raw.get("recipients", []), checks),
+        agency_aliases=agencies["aliases"],
         source=source,
     )
 
