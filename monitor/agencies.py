@@ -233,6 +233,14 @@ def rebuild_agencies(store: Store, checks: Mapping[str, type[Check]], aliases_pa
     return agencies
 
 
+def stored_agencies(store: Store) -> list[Agency]:
+    """The agencies as the last rebuild stored them."""
+    return [Agency(row["id"], row["name"], row["name_en"], row["register_no"],
+                   tuple((row["matched_by"] or "").split(",")) if row["matched_by"] else (),
+                   [(key["check"], key["key"], key["name"]) for key in row["keys"]])
+            for row in store.agencies()]
+
+
 def display_name(name: str, name_en: str | None, language: str) -> str:
     """An agency's name for a reader: Mongolian as the portal writes it; in English the English name
     where the alias table gives one, else the name transliterated (MNS 5217:2012, in ASCII)."""

@@ -15,10 +15,11 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from .agencies import display_name, normalised_name
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
 from .i18n import translate, translate_count
-from .mongolian import normalize_text
+from .mongolian import normalize_text, transliterate
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .registry import commitments, rule_basis, rule_name, source_name
 from .store import Store
@@ -60,25 +61,51 @@ class DigestView:
     def follows_check(self, check_name: str) -> bool:
         return not self.checks or check_name in self.checks
 
-    def follows_agency(self, agency_key: str, agency: str) -> bool:
+    def follows_agency(self, agency_key: str, agency: str, agency_id: str | None = None) -> bool:
         wanted = self._agencies_wanted
-        return not wanted or agency_key in wanted or normalize_text(agency) in wanted
+        return not wanted or agency_key in wanted or normalize_text(agency) in wanted or agency_id in wanted
 
     @cached_property
     def _agencies_wanted(self) -> frozenset[str]:
         return frozenset(normalize_text(a) for a in self.agencies)
 
 
+@dataclass(frozen=True)
+class AgencyNames:
+    """Each (check, agency key)'s agency id and its name in the digest's language (monitor.agencies).
+
+    A key the identity tables do not know yet (a database no run has rebuilt them in) is joined by
+    its normalised name alone, named as the portal names it (transliterated for an English reader)."""
+
+    language: str
+    agencies: dict[tuple[str, str], tuple[str, str]]  # (check, key) -> (agency id, name shown)
+
+    @classmethod
+    def of(cls, store: Store, language: str) -> AgencyNames:
+        return cls(language, {(key["check"], key["key"]): (row["id"], display_name(row["name"], row["name_en"], language))
+                              for row in store.agencies() for key in row["keys"]})
+
+    def id_of(self, check: str, agency_key: str, agency: str) -> str:
+        known = self.agencies.get((check, agency_key))
+        return known[0] if known else f"name:{normalised_name(agency)}"
+
+    def name_of(self, check: str, agency_key: str, agency: str) -> str:
+        known = self.agencies.get((check, agency_key))
+        if known:
+            return known[1]
+        return normalize_text(agency) if self.language == "mn" else transliterate(agency, ascii_only=True)
+
+
 @dataclass
 class ScorecardRow:
     """One agency, once, with its figures per rule beneath it.
 
-    An agency is its name as shown (normalised): each check keys agencies its own way (a budget
-    entity id, a tender agency, a law's issuing body), so one agency has several keys, and
-    grouping by key would list it once per check.
+    An agency is its id across the portals (monitor.agencies): each check keys agencies its own way
+    (a budget entity id, a tender agency, a law's issuing body), so one agency has several keys,
+    and grouping by key would list it once per check.
     """
 
-    agency: str
+    agency: str  # its name in the digest's language
     missing: int = 0
     rules: list[AgencyFigures] = field(default_factory=list)
 
@@ -102,19 +129,24 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     `csv_beside`: the name of the CSV of all open findings written beside a digest file; None for
     a digest sent by email, which carries that CSV attached as ATTACHED_CSV.
     """
-    findings = [f for f in store.findings(open_only=True)
-                if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
+    agencies = AgencyNames.of(store, view.language)
+    findings = [{**f, "agency_id": agencies.id_of(f["check_name"], f["agency_key"], f["agency"])}
+                for f in store.findings(open_only=True) if view.follows_check(f["check_name"])]
+    findings = [f for f in findings if view.follows_agency(f["agency_key"], f["agency"], f["agency_id"])]
     names = store.official_names() if view.name_officials else {}  # personal data: joined here, stored nowhere else
     findings = [{**f, "person": names.get(f["official"]),
+                 "agency": f["agency"] if view.language == "mn" else agencies.name_of(f["check_name"], f["agency_key"],
+                                                                                     f["agency"]),
                  "list_page": None if f["evidence_url"] else LIST_PAGES.get(f["rule"])} for f in findings]
-    figures = figures_from_counts(row for row in store.obligation_counts()
-                                  if view.follows_check(_check_of(row[0])) and view.follows_agency(row[1], row[2]))
+    figures = figures_from_counts(
+        row for row in store.obligation_counts() if view.follows_check(_check_of(row[0]))
+        and view.follows_agency(row[1], row[2], agencies.id_of(_check_of(row[0]), row[1], row[2])))
     newly = [f for f in findings if _is_new(f, view.since)]
     newly_keys = {_identity(f) for f in newly}
     still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
                    key=lambda f: (f["due"], f["agency"], f["subject"]))
     caught_up = [f for f in findings if _is_caught_up(f, view.since)]
-    scorecard = _scorecard(figures, findings)
+    scorecard = _scorecard(figures, findings, agencies)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
     return {
@@ -182,20 +214,21 @@ def _is_caught_up(finding: dict[str, Any], since: date | None) -> bool:
     return bool(finding.get("resolved_on")) and finding["resolved_on"] > since.isoformat()
 
 
-def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]]) -> list[ScorecardRow]:
+def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]], agencies: AgencyNames) -> list[ScorecardRow]:
     """Every agency with an obligation due or an open missing finding, once, ranked."""
     rows: dict[str, ScorecardRow] = {}
 
-    def row_of(agency: str) -> ScorecardRow:
-        name = normalize_text(agency)
-        return rows.setdefault(name, ScorecardRow(name))
+    def row_of(check: str, agency_key: str, agency: str) -> ScorecardRow:
+        return rows.setdefault(agencies.id_of(check, agency_key, agency),
+                               ScorecardRow(agencies.name_of(check, agency_key, agency)))
 
-    for f in findings:
+    for f in findings:  # each with its agency_id, and its agency already named for the reader
         if f["status"] == "missing":
-            row_of(f["agency"]).missing += 1
+            rows.setdefault(f["agency_id"], ScorecardRow(agencies.name_of(f["check_name"], f["agency_key"],
+                                                                          f["agency"]))).missing += 1
     for row_figures in figures:
         if row_figures.due:
-            row_of(row_figures.agency).rules.append(row_figures)
+            row_of(_check_of(row_figures.rule), row_figures.agency_key, row_figures.agency).rules.append(row_figures)
     return sorted(rows.values(), key=ScorecardRow.rank)
 
 
