@@ -26,6 +26,7 @@ from typing import Any
 
 from monitor.calendar import WorkCalendar
 from demo.habits import DelayTable, draw_delay
+from demo.registers import register_number
 from demo.server import Request, Response, Route
 
 GROUP, DUE_DAY, MOF_PER_PAGE = 5, 10, 10
@@ -269,9 +270,9 @@ def _make_entities(rng: random.Random, count: int) -> list[Entity]:
     rest = rng.sample([entry for entry in pool if entry[0] not in _ALWAYS], count - len(required))
     picked = sorted((required + rest)[:count], key=lambda entry: ids[entry[0]])
     habits = _habits(rng, len(picked))
-    registers = rng.sample(range(2_000_000, 9_999_999), len(picked))
-    return [Entity(ids[name], name, str(register), governor, ids[parent] if parent else None, habit)
-            for (name, governor, parent), habit, register in zip(picked, habits, registers)]
+    rng.sample(range(2_000_000, 9_999_999), len(picked))  # drawn still: every later draw stays as it was
+    return [Entity(ids[name], name, register_number(name), governor, ids[parent] if parent else None, habit)
+            for (name, governor, parent), habit in zip(picked, habits)]
 
 
 def _habits(rng: random.Random, count: int) -> list[str]:

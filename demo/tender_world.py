@@ -19,6 +19,7 @@ from functools import cached_property, partial
 from typing import Any, Callable, Iterable
 
 from demo.habits import DelayTable, draw_delay
+from demo.registers import register_number
 from demo.server import Request, Response, Route
 
 SELECTED, NOT_SELECTED, REJECTED = "Шалгарсан", "Шалгараагүй", "Татгалзсан"
@@ -443,12 +444,19 @@ def _habits(rng: random.Random, count: int) -> list[str]:
     return habits
 
 
+def _registration_number(rng: random.Random, name: str) -> str:
+    """The agency's register number, the same as the budget world's for the same agency. One number
+    is still drawn, so every later draw of the world, and the world itself, stays as it was."""
+    rng.randint(2_000_000, 6_999_999)
+    return register_number(name)
+
+
 def _agency(rng: random.Random, entry: tuple[str, str, str, int, int | None], habit: str, client_id: int,
             codes: set[str]) -> Agency:
     name, kind, governor, province, district = entry
     code = _unique(_initials(name) + ("ХК" if kind == "soe" else ""), codes)
     return Agency(
-        client_id=client_id, name=name, code=code, registration_number=str(rng.randint(2_000_000, 6_999_999)),
+        client_id=client_id, name=name, code=code, registration_number=_registration_number(rng, name),
         kind=kind, position_name=governor,
         budget_governor_id=_GOVERNOR_IDS.get(governor, 200 + province % 100),
         province_path=f",{province},", district_path=None if district is None else f",{district},", habit=habit,

@@ -365,6 +365,17 @@ class Commitment:
     promise: Words
 
 
+@dataclass(frozen=True)
+class AgencyRegister:
+    """Where a check's records give the state register number of the agency a key names: records
+    of `kind` whose field `key` is the obligations' agency key and whose field `number` is the
+    register number (monitor.agencies matches agencies across portals by it)."""
+
+    kind: str
+    key: str
+    number: str
+
+
 class Check:
     """Base class of every check. Subclasses set the class attributes and implement both methods.
 
@@ -380,6 +391,7 @@ class Check:
     basis: ClassVar[dict[str, Words]] = {}  # each rule's legal basis
     commitment: ClassVar[Commitment | None] = None  # the OGP commitment its rules measure
     agency_heading: ClassVar[Words | None] = None  # where its agencies are not public bodies (companies)
+    registers: ClassVar[tuple[AgencyRegister, ...]] = ()  # where its records give agencies' register numbers
     defaults: ClassVar[dict[str, Any]] = {}
 
     @classmethod

@@ -1,4 +1,4 @@
-"""The command line (interface.md): run, check, findings, send and digest for email, and probe.
+"""The command line (interface.md): run, check, findings, agencies, send and digest for email, and probe.
 
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
 server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from . import __version__
+from .agencies import stored_agencies
 from .calendar import today_in_ulaanbaatar
 from .config import LANGUAGES, Config, load_config
 from .describe import describe_checks
@@ -101,6 +102,10 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
 
     browse = commands.add_parser("explore", parents=[common], help="browse the database in Datasette (the explore extra)")
     browse.add_argument("--port", type=int, default=8001, help="serve on 127.0.0.1:PORT (default 8001)")
+    agencies = commands.add_parser("agencies", parents=[common],
+                                   help="every agency, with the keys under which each portal lists it")
+    agencies.add_argument("--unmatched", action="store_true",
+                          help="only those known to one portal and to no alias row: candidates for an alias")
     return parser
 
 
@@ -142,6 +147,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         if args.command == "explore":
             Store(db_path, read_only=True).close()  # one line, exit 2, for a database that is missing or too old
             return explore(db_path, args.port)
+        if args.command == "agencies":
+            return _agencies(args, Store(db_path, read_only=True), out)
         prepare_location(db_path, may_create=args.command != "send", init=getattr(args, "init", False))
         with run_lock(db_path):
             store = Store(db_path)
@@ -321,6 +328,18 @@ def _write_utf8(out: TextIO, text: str) -> None:
     out.flush()
     binary.write(text.encode("utf-8"))
     binary.flush()
+
+
+def _agencies(args: argparse.Namespace, store: Store, out: TextIO) -> int:
+    """The agencies as the last run joined them, one line per portal key, for a user writing aliases."""
+    rows = []
+    for agency in stored_agencies(store):
+        if args.unmatched and not agency.unmatched:
+            continue
+        for check, key, name in agency.keys:
+            rows.append([agency.id, agency.name_en or "", ",".join(agency.matched_by) or "-", f"{check}:{key}", name])
+    _table(["ID", "ENGLISH", "MATCHED BY", "KEY", "NAME ON THE PORTAL"], rows, out)
+    return EXIT_OK
 
 
 def _findings(args: argparse.Namespace, store: Store, out: TextIO) -> int:

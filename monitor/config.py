@@ -30,6 +30,7 @@ RECIPIENT_DEFAULTS: dict[str, Any] = {"name": "", "address": "", "language": "mn
 SECURITY = ("starttls", "tls", "none")
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+AGENCIES_DEFAULTS: dict[str, Any] = {"aliases": ""}  # a CSV of agency aliases beside the bundled one
 FETCH_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(FetchSettings)}
 LANGUAGES = ("mn", "en")
 
@@ -91,6 +92,7 @@ class Config:
     smtp: SmtpSettings = SmtpSettings()
     recipients: tuple[Recipient, ...] = ()
     listing_shrink: float = 0.2  # a listing that loses more than this share of its rows fails its source
+    agency_aliases: str = ""
     source: str = field(default="(defaults)")
 
 
@@ -114,7 +116,7 @@ def load_config(path: str | None, checks: Mapping[str, type[Check]],
 
 
 def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], source: str = "(defaults)") -> Config:
-    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients"}
+    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "agencies"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
@@ -137,6 +139,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     if not digest["methodology_url"].startswith(("http://", "https://")):
         raise ConfigError(f"digest.methodology_url: expected an http(s) URL, got {digest['methodology_url']!r}")
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
+    agencies = _section(raw, "agencies", AGENCIES_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
     smtp["sender"] = smtp.pop("from")
     for name in ("timeout", "deadline"):
@@ -167,6 +170,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         methodology_url=digest["methodology_url"],
         smtp=SmtpSettings(**smtp),
         recipients=_recipients(raw.get("recipients", []), checks),
+        agency_aliases=agencies["aliases"],
         source=source,
     )
 

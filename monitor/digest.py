@@ -16,11 +16,12 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from .agencies import display_name, normalised_name
 from .config import METHODOLOGY_URL, Recipient
 from .export import findings_csv
 from .findings import caught_up_since, left_scope_since, new_since
 from .i18n import source_error_explanation, translate, translate_count
-from .mongolian import normalize_text
+from .mongolian import normalize_text, transliterate
 from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
 from .registry import agency_heading, commitments, rule_basis, rule_name, source_name
 from .store import StorageError, Store
@@ -62,25 +63,51 @@ class DigestView:
     def follows_check(self, check_name: str) -> bool:
         return not self.checks or check_name in self.checks
 
-    def follows_agency(self, agency_key: str, agency: str) -> bool:
+    def follows_agency(self, agency_key: str, agency: str, agency_id: str | None = None) -> bool:
         wanted = self._agencies_wanted
-        return not wanted or agency_key in wanted or normalize_text(agency) in wanted
+        return not wanted or agency_key in wanted or normalize_text(agency) in wanted or agency_id in wanted
 
     @cached_property
     def _agencies_wanted(self) -> frozenset[str]:
         return frozenset(normalize_text(a) for a in self.agencies)
 
 
+@dataclass(frozen=True)
+class AgencyNames:
+    """Each (check, agency key)'s agency id and its name in the digest's language (monitor.agencies).
+
+    A key the identity tables do not know yet (a database no run has rebuilt them in) is joined by
+    its normalised name alone, named as the portal names it (transliterated for an English reader)."""
+
+    language: str
+    agencies: dict[tuple[str, str], tuple[str, str]]  # (check, key) -> (agency id, name shown)
+
+    @classmethod
+    def of(cls, store: Store, language: str) -> AgencyNames:
+        return cls(language, {(key["check"], key["key"]): (row["id"], display_name(row["name"], row["name_en"], language))
+                              for row in store.agencies() for key in row["keys"]})
+
+    def id_of(self, check: str, agency_key: str, agency: str) -> str:
+        known = self.agencies.get((check, agency_key))
+        return known[0] if known else f"name:{normalised_name(agency)}"
+
+    def name_of(self, check: str, agency_key: str, agency: str) -> str:
+        known = self.agencies.get((check, agency_key))
+        if known:
+            return known[1]
+        return normalize_text(agency) if self.language == "mn" else transliterate(agency, ascii_only=True)
+
+
 @dataclass
 class ScorecardRow:
     """One agency, once, with its figures per rule beneath it.
 
-    An agency is its name as shown (normalised): each check keys agencies its own way (a budget
-    entity id, a tender agency, a law's issuing body), so one agency has several keys, and
-    grouping by key would list it once per check.
+    An agency is its id across the portals (monitor.agencies): each check keys agencies its own way
+    (a budget entity id, a tender agency, a law's issuing body), so one agency has several keys,
+    and grouping by key would list it once per check.
     """
 
-    agency: str
+    agency: str  # its name in the digest's language
     section: str = ""  # "" for public bodies; else the heading a check gives its agencies (companies)
     missing: int = 0
     rules: list[AgencyFigures] = field(default_factory=list)
@@ -105,22 +132,31 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     `csv_beside`: the name of the CSV of all open findings written beside a digest file; None for
     a digest sent by email, which carries that CSV attached as ATTACHED_CSV.
     """
-    findings = [f for f in store.findings(open_only=True)
-                if view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
+    agencies = AgencyNames.of(store, view.language)
+    findings = [{**f, "agency_id": agencies.id_of(f["check_name"], f["agency_key"], f["agency"])}
+                for f in store.findings(open_only=True) if view.follows_check(f["check_name"])]
+    findings = [f for f in findings if view.follows_agency(f["agency_key"], f["agency"], f["agency_id"])]
     names = store.official_names() if view.name_officials else {}  # personal data: joined here, stored nowhere else
     findings = [{**f, "person": names.get(f["official"]),
+                 "agency": f["agency"] if view.language == "mn" else agencies.name_of(f["check_name"], f["agency_key"],
+                                                                                     f["agency"]),
                  "list_page": None if f["evidence_url"] else LIST_PAGES.get(f["rule"])} for f in findings]
-    figures = figures_from_counts(row for row in store.obligation_counts()
-                                  if view.follows_check(_check_of(row[0])) and view.follows_agency(row[1], row[2]))
+    figures = figures_from_counts(
+        row for row in store.obligation_counts() if view.follows_check(_check_of(row[0]))
+        and view.follows_agency(row[1], row[2], agencies.id_of(_check_of(row[0]), row[1], row[2])))
     newly = [f for f in findings if new_since(f, view.since)]
     newly_keys = {_identity(f) for f in newly}
     still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
                    key=lambda f: (f["due"], f["agency"], f["subject"]))
     caught_up = [f for f in findings if caught_up_since(f, view.since)]
     left = [f for f in store.findings(open_only=False) if left_scope_since(f, view.since, as_of)
-            and view.follows_check(f["check_name"]) and view.follows_agency(f["agency_key"], f["agency"])]
-    left = [{**f, "person": names.get(f["official"]), "list_page": None} for f in left]
-    scorecard = _scorecard(figures, findings, view.language)
+            and view.follows_check(f["check_name"])
+            and view.follows_agency(f["agency_key"], f["agency"], agencies.id_of(f["check_name"], f["agency_key"],
+                                                                               f["agency"]))]
+    left = [{**f, "person": names.get(f["official"]), "list_page": None,
+             "agency": f["agency"] if view.language == "mn" else agencies.name_of(f["check_name"], f["agency_key"],
+                                                                                 f["agency"])} for f in left]
+    scorecard = _scorecard(figures, findings, agencies, view.language)
     shown = _shown(scorecard)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
@@ -180,22 +216,25 @@ def _identity(finding: dict[str, Any]) -> tuple[str, str, str]:
     return (finding["rule"], finding["agency_key"], finding["subject"])
 
 
-def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]], lang: str) -> list[ScorecardRow]:
+def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]], agencies: AgencyNames,
+               lang: str) -> list[ScorecardRow]:
     """Every agency with an obligation due or an open missing finding, once, ranked: public bodies
     first, then each kind of agency a check names under a heading of its own (the extractive
     companies), each section ranked by the methodology and cut at SCORECARD_AGENCIES."""
     rows: dict[tuple[str, str], ScorecardRow] = {}
 
-    def row_of(agency: str, rule: str) -> ScorecardRow:
-        section, name = agency_heading(rule, lang) or "", normalize_text(agency)
-        return rows.setdefault((section, name), ScorecardRow(name, section))
+    def row_of(rule: str, agency_id: str, name: str) -> ScorecardRow:
+        section = agency_heading(rule, lang) or ""
+        return rows.setdefault((section, agency_id), ScorecardRow(name, section))
 
-    for f in findings:
+    for f in findings:  # each with its agency_id, and its agency already named for the reader
         if f["status"] == "missing":
-            row_of(f["agency"], f["rule"]).missing += 1
+            row_of(f["rule"], f["agency_id"], agencies.name_of(f["check_name"], f["agency_key"], f["agency"])).missing += 1
     for row_figures in figures:
         if row_figures.due:
-            row_of(row_figures.agency, row_figures.rule).rules.append(row_figures)
+            check, key, agency = _check_of(row_figures.rule), row_figures.agency_key, row_figures.agency
+            row_of(row_figures.rule, agencies.id_of(check, key, agency),
+                   agencies.name_of(check, key, agency)).rules.append(row_figures)
     return sorted(rows.values(), key=lambda row: (row.section, row.rank()))
 
 

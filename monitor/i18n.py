@@ -122,7 +122,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "footer": {
         "mn": "Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав.",
-        "en": "Agency names are shown as the portals write them.",
+        "en": "Agency names are in English where known, else in Latin letters by MNS 5217:2012.",
     },
 }
 

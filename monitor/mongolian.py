@@ -140,3 +140,51 @@ def parse_amount(value: str | int | float | None) -> Decimal | None:
         return Decimal(number) * scale
     except InvalidOperation as exc:  # pragma: no cover - regexes above admit only digits
         raise ValueError(f"unreadable amount: {value!r}") from exc
+
+
+# MNS 5217:2012, "Transliteration of Mongolian Cyrillic characters into Latin characters" (Mongolian
+# Agency for Standardization and Metrology, 2012; it restates MNS 5217:2003). Its table, as reproduced
+# in the Wikipedia article "MNS 5217:2012": е ye, ё yo, ж j, й i, ө ö, ү ü, х kh, ц ts, ч ch, ш sh,
+# щ sh, ъ i, ы y, ь i, ю yu, я ya, the other letters as in English. The ASCII form folds ö and ü to
+# u, as Mongolian passports and the government's English pages write names (Өмнөговь: Umnugovi).
+_MNS_5217 = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "ye", "ё": "yo", "ж": "j", "з": "z", "и": "i",
+    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "ө": "ö", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ү": "ü", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh",
+    "ъ": "i", "ы": "y", "ь": "i", "э": "e", "ю": "yu", "я": "ya",
+}
+_ASCII_VOWELS = str.maketrans({"ö": "u", "ü": "u", "Ö": "U", "Ü": "U"})
+
+
+def transliterate(value: str | None, *, ascii_only: bool = False) -> str:
+    """Mongolian Cyrillic in Latin letters by MNS 5217:2012 (Сангийн яам: Sangiin yam).
+
+    A capital becomes a capital (Х: Kh), or all capitals within a word written in capitals
+    (ХХК: KHKHK). `ascii_only` writes ö and ü as u (Өмнөговь: Umnugovi). Other characters
+    (Latin letters, digits, punctuation) are kept as they are.
+    """
+    text = normalize_text(value)
+    out = []
+    for index, char in enumerate(text):
+        latin = _MNS_5217.get(char.lower())
+        if latin is None:
+            out.append(char)
+        elif not char.isupper():
+            out.append(latin)
+        elif _in_capitals(text, index):
+            out.append(latin.upper())
+        else:
+            out.append(latin.capitalize())
+    result = "".join(out)
+    return result.translate(_ASCII_VOWELS) if ascii_only else result
+
+
+def _in_capitals(text: str, index: int) -> bool:
+    """Whether the capital at `index` stands beside another capital letter of its word."""
+    neighbours = [text[i] for i in (index - 1, index + 1) if 0 <= i < len(text) and text[i].isalpha()]
+    return any(char.isupper() for char in neighbours)
+
+
+def has_cyrillic(value: str | None) -> bool:
+    """Whether a text holds a Cyrillic letter (one an English reader may not be able to read)."""
+    return any("\u0400" <= char <= "\u04ff" for char in value or "")

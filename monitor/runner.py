@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from .agencies import rebuild_agencies
 from .calendar import WorkCalendar
 from .check import Check, CollectContext, EvaluateContext, Notes
 from .config import Config
@@ -42,6 +43,7 @@ class CheckResult:
     obligations: list[Obligation]
     notes: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None  # the check itself failed (a bug): exit 1, findings kept as they were
+    agency_ids: dict[str, str] = field(default_factory=dict)  # agency key -> agency id (monitor.agencies)
 
     @property
     def ok(self) -> bool:
@@ -55,12 +57,22 @@ class CheckResult:
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"check": self.check, "as_of": self.as_of.isoformat(), "sources": self.sources,
-               "findings": self.findings,
-               "agencies": [row.as_dict() for row in agency_figures(self.obligations)]}
+               "findings": [self._with_agency_id(f) for f in self.findings],
+               "agencies": [self._with_agency_id(row.as_dict()) for row in agency_figures(self.obligations)]}
         if self.notes:
             out["notes"] = self.notes
         if self.error:
             out["error"] = self.error
+        return out
+
+
+    def _with_agency_id(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row with `agency_id` beside `agency_key`: the agency across portals (None if not yet known)."""
+        out: dict[str, Any] = {}
+        for name, value in row.items():
+            out[name] = value
+            if name == "agency_key":
+                out["agency_id"] = self.agency_ids.get(value)
         return out
 
 
@@ -152,7 +164,16 @@ class Runner:
     def run_checks(self, run_id: int, names: list[str], as_of: date) -> list[CheckResult]:
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
                           self.config.fetch, cache=self.store)
-        return [self.run_check(run_id, self.checks[name](), as_of, fetcher) for name in names]
+        results = [self.run_check(run_id, self.checks[name](), as_of, fetcher) for name in names]
+        ids = self.rebuild_agencies()
+        for result in results:
+            result.agency_ids = {key: agency_id for (check, key), agency_id in ids.items() if check == result.check}
+        return results
+
+    def rebuild_agencies(self) -> dict[tuple[str, str], str]:
+        """One identity per agency, after the checks and before the digest: the id of each (check, key)."""
+        rebuild_agencies(self.store, self.checks, self.config.agency_aliases)
+        return self.store.agency_ids()
 
     def run_check(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher) -> CheckResult:
         config = self.config.checks[check.name]

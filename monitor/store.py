@@ -11,6 +11,8 @@
 - outbox: every digest for every recipient and period, queued until sent, sent exactly once; a
   sent digest keeps its subject, not its bodies
 - http_cache: the ETag / Last-Modified a portal gave for a URL, for conditional requests
+- agencies, agency_keys: one identity per agency across the portals, and every (check, key) under
+  which a portal lists it (monitor.agencies rebuilds both after each run's checks)
 """
 from __future__ import annotations
 
@@ -122,8 +124,19 @@ def _migrate_5(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA secure_delete = {secure_delete}")
 
 
+def _migrate_agencies(db: sqlite_utils.Database) -> None:
+    """One identity per agency: `agencies` (id, Mongolian and English name, register number, how it was
+    matched) and `agency_keys`, each check's own key of it. Derived data, rebuilt after every run."""
+    db["agencies"].create({"id": str, "name": str, "name_en": str, "register_no": str, "matched_by": str},
+                          pk="id")
+    db["agency_keys"].create({"check_name": str, "agency_key": str, "agency": str, "register_no": str,
+                              "agency_id": str}, pk=("check_name", "agency_key"),
+                             foreign_keys=[("agency_id", "agencies", "id")])
+    db["agency_keys"].create_index(["agency_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4,
-                                                             _migrate_5]
+                                                             _migrate_5, _migrate_agencies]
 
 
 FINDING_COLUMNS = ("rule", "agency_key", "subject", "check_name", "agency", "status", "due", "published",
@@ -489,6 +502,71 @@ class Store:
     def official_names(self) -> dict[str, str]:
         """Each official's name as a reader sees it ("last first"), by key."""
         return {official: " ".join(part for part in parts if part) for official, parts in self.officials().items()}
+
+    # agencies: one identity across the portals (monitor.agencies)
+
+    def agency_key_names(self) -> list[tuple[str, str, str, int]]:
+        """(check, agency key, name, obligations) for every key an obligation or a finding names, with
+        the name it is given most often (the latest judgement's obligations, then open findings)."""
+        return self.db.conn.execute(
+            """select check_name, agency_key, agency, n from (
+                 select check_name, agency_key, agency, n,
+                        row_number() over (partition by check_name, agency_key order by n desc, agency) as pick,
+                        sum(n) over (partition by check_name, agency_key) as total
+                 from (select check_name, agency_key, agency, sum(n) as n from (
+                         select check_name, agency_key, agency, count(*) as n from obligations
+                         group by check_name, agency_key, agency
+                         union all
+                         select check_name, agency_key, agency, 0 from findings where is_open = 1)
+                       group by check_name, agency_key, agency))
+               where pick = 1 order by check_name, agency_key""").fetchall()
+
+    def register_numbers(self, kind: str, key_field: str, number_field: str) -> dict[str, str]:
+        """Register number by agency key, from the records of one kind (Check.registers), read by SQLite."""
+        rows = self.db.conn.execute(
+            """select distinct json_extract(data, '$.' || ?), json_extract(data, '$.' || ?) from records
+               where kind = ? and json_extract(data, '$.' || ?) is not null""",
+            [key_field, number_field, kind, number_field])
+        return {str(key): str(number) for key, number in rows if key is not None}
+
+    def replace_agencies(self, agencies: Iterable[tuple[str, str, str | None, str | None, str | None]],
+                         keys: Iterable[tuple[str, str, str, str | None, str]]) -> None:
+        """Replace the identity tables whole: (id, name, name_en, register_no, matched_by) rows and
+        (check, agency key, name, register_no, agency id) rows."""
+        with self.db.conn:
+            self.db.conn.execute("delete from agency_keys")
+            self.db.conn.execute("delete from agencies")
+            self.db.conn.executemany("insert into agencies (id, name, name_en, register_no, matched_by) "
+                                     "values (?, ?, ?, ?, ?)", agencies)
+            self.db.conn.executemany("insert into agency_keys (check_name, agency_key, agency, register_no, "
+                                     "agency_id) values (?, ?, ?, ?, ?)", keys)
+
+    def agency_ids(self) -> dict[tuple[str, str], str]:
+        """The agency id of each (check, agency key)."""
+        return {(check, key): agency_id for check, key, agency_id
+                in self.db.execute("select check_name, agency_key, agency_id from agency_keys")}
+
+    def agencies(self) -> list[dict[str, Any]]:
+        """Every agency with its keys: [{id, name, name_en, register_no, matched_by, keys: [...]}]."""
+        rows = {r["id"]: {**r, "keys": []} for r in self.db.query("select * from agencies order by name, id")}
+        for key in self.db.query("select * from agency_keys order by check_name, agency_key"):
+            rows[key["agency_id"]]["keys"].append(
+                {"check": key["check_name"], "key": key["agency_key"], "name": key["agency"],
+                 "register_no": key["register_no"]})
+        return list(rows.values())
+
+    def on_time_by_month(self) -> list[tuple[str, str, str, int, int, int]]:
+        """(agency id, rule, YYYY-MM of the due date, met, late, missing) over every month held.
+
+        Counted by SQLite from the obligations (the latest judgement of each) joined with the
+        agency keys; pending and unknown obligations are not due or not judged, so not counted."""
+        return self.db.conn.execute(
+            """select k.agency_id, o.rule, substr(o.due, 1, 7) as month,
+                      sum(o.status = 'met'), sum(o.status = 'late'), sum(o.status = 'missing')
+               from obligations o join agency_keys k
+                 on k.check_name = o.check_name and k.agency_key = o.agency_key
+               where o.status in ('met', 'late', 'missing')
+               group by k.agency_id, o.rule, month order by k.agency_id, o.rule, month""").fetchall()
 
     # the outbox
 

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import responses
 
+from monitor.agencies import bundled_aliases, display_name, normalised_name
 from monitor.cli import main
 
 FIELDS = ("rule", "agency", "agency_key", "subject", "status", "due", "published", "days_late",
@@ -77,8 +78,11 @@ def expect_findings(result: dict[str, Any], *expected: dict[str, Any]) -> None:
 
 
 def expect_agencies(result: dict[str, Any], *expected: dict[str, Any]) -> None:
-    keyed = {(r["rule"], r["agency_key"]): r for r in result["agencies"]}
-    assert len(keyed) == len(result["agencies"]), "an agency row is listed twice"
+    """The rows as expected, judged by the portal's key; each also names its agency across portals."""
+    assert all(isinstance(r["agency_id"], str) and r["agency_id"] for r in result["agencies"])
+    rows = [{k: v for k, v in r.items() if k != "agency_id"} for r in result["agencies"]]
+    keyed = {(r["rule"], r["agency_key"]): r for r in rows}
+    assert len(keyed) == len(rows), "an agency row is listed twice"
     assert keyed == {(r["rule"], r["agency_key"]): r for r in expected}
 
 
@@ -123,3 +127,10 @@ class MockedMonitor:
             code = main(["--config", str(self.config), "--db", str(self.db), "check", self.check_name,
                          "--as-of", day, "--json"], stdout=out)
         return code, json.loads(out.getvalue())
+
+
+def in_english(name: str) -> str:
+    """An agency's name as an English digest shows it: the alias table's English name, else MNS 5217:2012."""
+    row = next((r for r in bundled_aliases()
+                if normalised_name(name) in {normalised_name(alias) for alias in (r.name, *r.aliases)}), None)
+    return display_name(name, row.name_en if row else None, "en")

@@ -231,7 +231,8 @@ def test_scope_and_findings_as_the_json_shows_them(tmp_path):
     assert result.monthly("30156/2026-09").status == "pending"    # due 12 October
     assert result.findings(rule="budget.monthly_report") == [
         {"rule": "budget.monthly_report", "agency": "Хөвсгөл аймгийн Засаг даргын Тамгын газар",
-         "agency_key": "41207", "subject": "41207/2026-08", "status": "late", "due": "2026-09-10",
+         "agency_key": "41207", "agency_id": "governor-khuvsgul", "subject": "41207/2026-08", "status": "late",
+         "due": "2026-09-10",
          "published": "2026-09-25", "days_late": 15, "days_overdue": None, "state": "new", "rechecked": True,
          "evidence": {"url": f"{SHILENDANS}/files/99.xlsx"}}]
     assert result.monthly("41207/2026-09").status == "pending"

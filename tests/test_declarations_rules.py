@@ -125,7 +125,8 @@ def test_a_year_first_seen_after_the_due_date_is_late_by_first_sight(tmp_path):
     assert code == 0
     [finding] = result["findings"]
     assert finding | {"evidence": None} == {
-        "rule": "declarations.published", "agency": TAX, "agency_key": "311", "subject": "1/2025",
+        "rule": "declarations.published", "agency": TAX, "agency_key": "311", "agency_id": "tax-authority",
+        "subject": "1/2025",
         "status": "late", "due": "2026-04-01", "published": "2026-04-10", "days_late": 9,
         "days_overdue": None, "state": "new", "rechecked": True, "evidence": None}
     assert finding["evidence"] == {"url": f"{BASE}/api/public/xacxom/1"}

@@ -112,7 +112,8 @@ def test_an_act_seen_on_a_later_run_past_its_due_date_is_late(monitor):
     code, result = monitor.run(day("2026-03-18"))
     assert code == 0
     assert findings(result, "legal.act_published") == {"10": {
-        "rule": "legal.act_published", "agency": "Улсын Их Хурал", "agency_key": "Улсын Их Хурал", "subject": "10",
+        "rule": "legal.act_published", "agency": "Улсын Их Хурал", "agency_key": "Улсын Их Хурал",
+        "agency_id": "parliament", "subject": "10",
         "status": "late", "due": "2026-03-16", "published": "2026-03-18", "days_late": 2, "days_overdue": None,
         "state": "new", "rechecked": True, "evidence": {"url": f"{monitor.portal.url}/mn/detail?lawId=10"}}}
 
@@ -310,7 +311,8 @@ def test_a_draft_never_posted_is_missing(monitor):
     code, result = monitor.run(day("2026-03-04"))
     found = findings(result, "legal.draft_comment_period")
     assert found["n-1"] == {
-        "rule": "legal.draft_comment_period", "agency": MP.name, "agency_key": "99101", "subject": "n-1",
+        "rule": "legal.draft_comment_period", "agency": MP.name, "agency_key": "99101", "agency_id": "legal-99101",
+        "subject": "n-1",
         "status": "missing", "due": "2026-01-31", "published": None, "days_late": None, "days_overdue": 32,
         "state": "new", "rechecked": True, "evidence": {"url": None}}
     assert (found["n-2"]["agency"], found["n-2"]["agency_key"]) == ("Хууль зүй, дотоод хэргийн яам",

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from monitor.mongolian import (find_date, find_year_month, fold_name, normalize_text, parse_amount,
-                               parse_date, parse_datetime)
+from monitor.mongolian import (find_date, find_year_month, fold_name, has_cyrillic, normalize_text, parse_amount,
+                               parse_date, parse_datetime, transliterate)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -162,3 +162,28 @@ def test_normalize_text_drops_direction_controls_and_zero_width_characters(mark)
     # U+202E would show "газар" reversed after it; a zero-width space makes two equal names differ.
     assert normalize_text(f"{mark}Татварын{mark} ерөнхий газ{mark}ар {mark}") == "Татварын ерөнхий газар"
     assert fold_name(f"Татварын ерөнхий{mark} газар") == fold_name("Татварын ерөнхий газар")
+
+
+@pytest.mark.parametrize("cyrillic, latin, ascii_latin", [
+    ("Сангийн яам", "Sangiin yaam", "Sangiin yaam"),  # й i, я ya: letter by letter, so яам is yaam
+    ("Өмнөговь", "Ömnögovi", "Umnugovi"),              # ө ö (u in ASCII), ь i
+    ("Үүрэг", "Üüreg", "Uureg"),
+    ("Хөвсгөл", "Khövsgöl", "Khuvsgul"),               # х kh
+    ("Баян-Өлгий", "Bayan-Ölgii", "Bayan-Ulgii"),
+    ("Цэцэрлэг Чингэлтэй Шувуу Жаргалант", "Tsetserleg Chingeltei Shuvuu Jargalant",
+     "Tsetserleg Chingeltei Shuvuu Jargalant"),        # ц ts, ч ch, ш sh, ж j
+    ("Ерөнхий Ёс Юм Ардын", "Yerönkhii Yos Yum Ardyn", "Yerunkhii Yos Yum Ardyn"),  # е ye, ё yo, ю yu, ы y
+    ("ХХК", "KHKHK", "KHKHK"),                         # a word in capitals stays in capitals
+    ("Газар 2026-10", "Gazar 2026-10", "Gazar 2026-10"),
+])
+def test_transliterate_follows_mns_5217_2012(cyrillic, latin, ascii_latin):
+    assert transliterate(cyrillic) == latin
+    assert transliterate(cyrillic, ascii_only=True) == ascii_latin
+    assert not has_cyrillic(transliterate(cyrillic))
+
+
+def test_every_mongolian_letter_has_a_latin_form():
+    alphabet = "абвгдеёжзийклмноөпрстуүфхцчшщъыьэюя"
+    assert len(alphabet) == 35
+    assert not has_cyrillic(transliterate(alphabet + alphabet.upper()))
+    assert transliterate(alphabet, ascii_only=True).isascii()

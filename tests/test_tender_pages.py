@@ -28,6 +28,7 @@ def test_sample_invitations_parse(fixture_bytes):
     assert first["doc_status"] == "RESULT_TENDER"
     assert first["agency"] == "Жишээ аймгийн Боловсролын газар"
     assert first["client_id"] == "1990000000101"
+    assert first["registration_number"] == "6702987"  # the agency's state register number: agencies match on it
     assert first["tender_name"] == "Жишээ сургуулийн тавилга"
 
 

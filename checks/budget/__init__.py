@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+from monitor.check import (AgencyRegister, Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
                            published_on, refusing_empty, rows_found)
 from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.fetcher import Page
@@ -95,6 +95,7 @@ class BudgetCheck(Check):
     portals = {"shilendans": "https://shilendans.gov.mn", "mof": "https://mof.gov.mn"}
     sources = (ORGANIZATIONS, REPORTS, MOF)
     rules = (MONTHLY, CONSOLIDATED)
+    registers = (AgencyRegister(ORG_KIND, "id", "register_no"),)
     commitment = Commitment("3.3.1.3", "completed", Words(
         "Шилэн данс: төсвийн гүйцэтгэлийг сар бүр дараа сарын 10-ны дотор нийтлэх",
         "Glass Account: budget performance posted within 10 days of each month"))

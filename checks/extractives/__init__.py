@@ -10,7 +10,7 @@ from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
 from monitor.calendar import month_day
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+from monitor.check import (AgencyRegister, Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
                            check_years, judged_years, listed_on_last_walk, refusing_empty, rows_found)
 from monitor.errors import ConfigError
 from monitor.listing import Listing, PageRequest
@@ -52,6 +52,7 @@ class ExtractivesCheck(Check):
     portals = {"cadastre": "https://cmcs.mrpam.gov.mn", "eiti": "https://e-reporting.eitimongolia.mn"}
     sources = (LICENCES, DETAILS, REPORTS)
     rules = (RULE,)
+    registers = (AgencyRegister(DETAIL, "holder_reg_no", "holder_reg_no"),)  # a holder is keyed by its number
     commitment = Commitment("3.3.1.4", "completed", Words(
         "Ашигт малтмал, газрын тосны тусгай зөвшөөрөл эзэмшигчдийн нэгдсэн санг олон нийтэд нээлттэй болгох",
         "Open to the public a central database of mineral and oil licence holders"))

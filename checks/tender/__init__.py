@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
-from monitor.check import (Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+from monitor.check import (AgencyRegister, Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
                            check_years, judged_years, rows_found)
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
@@ -49,6 +49,7 @@ class TenderCheck(Check):
     portals = {"tender_opendata": "https://opendata.tender.gov.mn", "tender": "https://www.tender.gov.mn"}
     sources = (INVITATIONS, RESULTS, DETAILS, CONTRACTS)
     rules = ("tender.result_published", "tender.contract_published")
+    registers = (AgencyRegister("tender.invitation", "client_id", "registration_number"),)
     commitment = Commitment("3.3.1.8", "completed", Words(
         "80 сая төгрөгөөс дээш төсөвт худалдан авалтын гэрээг ил болгох",
         "Disclose budget-funded procurement contracts above 80 million MNT"))

@@ -61,6 +61,7 @@ def _invitation(item: Any) -> dict[str, Any]:
         "doc_status": normalize_text(item.get("docStatusCode")),
         "agency": normalize_text(item.get("budgetEntityName")),
         "client_id": str(client_id).strip() if client_id not in (None, "") else None,
+        "registration_number": normalize_text(item.get("registrationNumber")) or None,
         "total_budget": item.get("totalBudget"),
         "unreadable": unreadable,
     }
