@@ -30,6 +30,7 @@ SECURITY = ("starttls", "tls", "none")
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FETCH_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(FetchSettings)}
+STORE_DEFAULTS: dict[str, Any] = {"keep_days": 90}
 LANGUAGES = ("mn", "en")
 
 
@@ -76,6 +77,7 @@ class Config:
     methodology_url: str = METHODOLOGY_URL
     smtp: SmtpSettings = SmtpSettings()
     recipients: tuple[Recipient, ...] = ()
+    keep_days: int = 90  # `monitor prune` keeps the requests and bodies of this many days before the latest run
     source: str = field(default="(defaults)")
 
 
@@ -99,7 +101,7 @@ def load_config(path: str | None, checks: Mapping[str, type[Check]],
 
 
 def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], source: str = "(defaults)") -> Config:
-    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients"}
+    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "store"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
@@ -119,6 +121,9 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         _one_of("digest.languages", lang, LANGUAGES)
     if not digest["methodology_url"].startswith(("http://", "https://")):
         raise ConfigError(f"digest.methodology_url: expected an http(s) URL, got {digest['methodology_url']!r}")
+    store = _section(raw, "store", STORE_DEFAULTS)
+    if store["keep_days"] < 0:
+        raise ConfigError("store.keep_days: must not be negative")
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
     smtp["sender"] = smtp.pop("from")
@@ -144,6 +149,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         methodology_url=digest["methodology_url"],
         smtp=SmtpSettings(**smtp),
         recipients=_recipients(raw.get("recipients", []), checks),
+        keep_days=store["keep_days"],
         source=source,
     )
 
