@@ -195,3 +195,9 @@ def test_each_rule_keeps_its_evidence_and_nothing_else_is_kept(tmp_path):
     assert (requests, snapshots) == (2, 1)  # day 2's row (W, not new, no finding) and day 4's (Z)
     assert [row[0] for row in store.db.execute("select r.as_of from requests q join runs r on r.id = q.run_id "
                                                "order by q.id")] == ["2026-11-01", "2026-11-03", "2026-11-05"]
+
+
+def test_a_database_without_a_run_has_nothing_to_prune(tmp_path):
+    Store(tmp_path / "m.db").close()
+    write_config(tmp_path, "http://127.0.0.1:9")
+    assert prune(tmp_path) == (0, "nothing to prune: the database has no run yet\n")
