@@ -500,7 +500,8 @@ class Store:
                    and id not in (select id from temp.kept_requests)""", [before.isoformat()]).rowcount
             orphans = """from snapshots where sha256 not in (select snapshot from requests where snapshot is not null)
                          and sha256 not in (select snapshot from http_cache where snapshot is not null)"""
-            count, size = self.db.conn.execute(f"select count(*), coalesce(sum(length(body_zlib)), 0) {orphans}").fetchone()
+            count, size = self.db.conn.execute(
+                f"select count(*), coalesce(sum(length(body_zlib)), 0) {orphans}").fetchone()
             self.db.conn.execute(f"delete {orphans}")
             self.db.conn.execute("drop table temp.kept_requests")
             self.db.conn.execute("drop table temp.first_request_of_body")

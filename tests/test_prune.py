@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from test_file_system import one_line, read_only_run
 FIRST = date(2026, 11, 20)
 NIGHTS = 4
 ANCHOR = FIRST + timedelta(days=NIGHTS + 7)
+LAST_NIGHT = FIRST + timedelta(days=NIGHTS - 1)
+OLD_REQUESTS = "select count(*) from requests q join runs r on r.id = q.run_id where r.as_of < ?"
 SIZES = WorldSizes.national(0.001)  # the smallest world that still holds every planted case
 
 
@@ -86,16 +90,14 @@ def test_pruning_to_zero_days_keeps_every_findings_evidence_and_the_conditional_
     evidence = finding_evidence(db)
     with sqlite3.connect(db) as conn:
         findings = conn.execute("select count(*) from findings").fetchone()[0]
-        old_requests = conn.execute("select count(*) from requests q join runs r on r.id = q.run_id "
-                                    "where r.as_of < ?", [(FIRST + timedelta(days=NIGHTS - 1)).isoformat()]).fetchone()[0]
+        old_requests = conn.execute(OLD_REQUESTS, [LAST_NIGHT.isoformat()]).fetchone()[0]
     assert findings and len(evidence) == findings  # every finding has evidence to lose
 
     code, report = prune(folder, "--keep-days", "0")
 
     assert code == 0 and report.count("\n") == 1 and "removed" in report
     with sqlite3.connect(db) as conn:
-        left = conn.execute("select count(*) from requests q join runs r on r.id = q.run_id "
-                            "where r.as_of < ?", [(FIRST + timedelta(days=NIGHTS - 1)).isoformat()]).fetchone()[0]
+        left = conn.execute(OLD_REQUESTS, [LAST_NIGHT.isoformat()]).fetchone()[0]
     assert left < old_requests  # something old went
     store = Store(db, read_only=True)
     for finding, snapshots in evidence.items():
@@ -201,3 +203,13 @@ def test_a_database_without_a_run_has_nothing_to_prune(tmp_path):
     Store(tmp_path / "m.db").close()
     write_config(tmp_path, "http://127.0.0.1:9")
     assert prune(tmp_path) == (0, "nothing to prune: the database has no run yet\n")
+
+
+def test_the_growth_benchmark_runs_three_nights_and_prints_its_table():
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "growth.py"
+    done = subprocess.run([sys.executable, str(script), "--scale", "0.001", "--nights", "3", "--keep-days", "0",
+                           "--timeout", "120"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["1", "2", "3"] and "PRUNED, keep 0 d (MB)" in done.stdout
+    assert done.stderr.count("pruned requests of runs before") == 3
