@@ -1,4 +1,4 @@
-"""The command line (interface.md): run, check, findings, agencies, send and digest for email, and probe.
+"""The command line (interface.md): run, check, findings, agencies, send and digest for email, probe and prune.
 
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
 server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
@@ -30,6 +30,7 @@ from .findings import finding_json
 from .mailer import send_queued
 from .outbox import queue_digests, unsubscribe_address
 from .probe import probe, save, secrets_of
+from .prune import prune
 from .registry import available_checks
 from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner,
                      delivery_exit_code, run_exit_code, run_lock)
@@ -86,6 +87,11 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
     digest.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     digest.add_argument("--as-of", type=_as_of, help="the digest's date (default: the latest run's)")
 
+    prune = commands.add_parser("prune", parents=[common],
+                                help="drop old request rows and bodies, keeping every finding's evidence; VACUUM")
+    prune.add_argument("--keep-days", type=_days, metavar="N",
+                       help="keep everything of the last N days before the latest run (default [store] keep_days)")
+
     commands.add_parser("checks", help="every check's help: its portals, sources, rules and decisions")
 
     probe = commands.add_parser("probe", parents=[common],
@@ -123,6 +129,12 @@ def _as_of(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _days(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days (0 or more)")
+    return int(value)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     db_path = "the database"  # until the configuration names it
@@ -149,12 +161,16 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
             return explore(db_path, args.port)
         if args.command == "agencies":
             return _agencies(args, Store(db_path, read_only=True), out)
-        prepare_location(db_path, may_create=args.command != "send", init=getattr(args, "init", False))
+        prepare_location(db_path, may_create=args.command in ("run", "check"), init=getattr(args, "init", False))
         with run_lock(db_path):
             store = Store(db_path)
             try:
                 if args.command == "send":
                     return EXIT_OK if _deliver(config, store, out) else EXIT_DIGEST_QUEUED
+                if args.command == "prune":
+                    keep_days = config.keep_days if args.keep_days is None else args.keep_days
+                    print(prune(store, keep_days).summary(), file=out)
+                    return EXIT_OK
                 return _run(args, config, store, checks, out, db_path)
             finally:
                 store.close()

@@ -32,6 +32,7 @@ FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 AGENCIES_DEFAULTS: dict[str, Any] = {"aliases": ""}  # a CSV of agency aliases beside the bundled one
 FETCH_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(FetchSettings)}
+STORE_DEFAULTS: dict[str, Any] = {"keep_days": 90}
 LANGUAGES = ("mn", "en")
 
 
@@ -93,6 +94,7 @@ class Config:
     recipients: tuple[Recipient, ...] = ()
     listing_shrink: float = 0.2  # a listing that loses more than this share of its rows fails its source
     agency_aliases: str = ""
+    keep_days: int = 90  # `monitor prune` keeps the requests and bodies of this many days before the latest run
     source: str = field(default="(defaults)")
 
 
@@ -116,7 +118,7 @@ def load_config(path: str | None, checks: Mapping[str, type[Check]],
 
 
 def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], source: str = "(defaults)") -> Config:
-    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "agencies"}
+    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "agencies", "store"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
@@ -138,6 +140,9 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         _one_of("digest.languages", lang, LANGUAGES)
     if not digest["methodology_url"].startswith(("http://", "https://")):
         raise ConfigError(f"digest.methodology_url: expected an http(s) URL, got {digest['methodology_url']!r}")
+    store = _section(raw, "store", STORE_DEFAULTS)
+    if store["keep_days"] < 0:
+        raise ConfigError("store.keep_days: must not be negative")
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
     agencies = _section(raw, "agencies", AGENCIES_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
@@ -171,6 +176,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         smtp=SmtpSettings(**smtp),
         recipients=_recipients(raw.get("recipients", []), checks),
         agency_aliases=agencies["aliases"],
+        keep_days=store["keep_days"],
         source=source,
     )
 

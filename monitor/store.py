@@ -614,6 +614,65 @@ class Store:
                               [recipient, before.isoformat()]).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
+    # pruning (monitor.prune): old request rows and the bodies only they referred to
+
+    def prune_requests(self, before: date) -> tuple[int, int, int]:
+        """Delete the request rows of runs dated before `before` that are not evidence (see
+        PRUNE_KEEPS), then every body no request row and no cached page refers to any more.
+        Returns (request rows, snapshots, compressed bytes of those snapshots) removed."""
+        with self.db.conn:
+            for statement in PRUNE_KEEPS:
+                self.db.conn.execute(statement)
+            removed_requests = self.db.conn.execute(
+                """delete from requests where run_id in (select id from runs where as_of < ?)
+                   and id not in (select id from temp.kept_requests)""", [before.isoformat()]).rowcount
+            orphans = """from snapshots where sha256 not in (select snapshot from requests where snapshot is not null)
+                         and sha256 not in (select snapshot from http_cache where snapshot is not null)"""
+            count, size = self.db.conn.execute(
+                f"select count(*), coalesce(sum(length(body_zlib)), 0) {orphans}").fetchone()
+            self.db.conn.execute(f"delete {orphans}")
+            self.db.conn.execute("drop table temp.kept_requests")
+            self.db.conn.execute("drop table temp.first_request_of_body")
+        return removed_requests, count, size
+
+    def vacuum(self) -> None:
+        """Give the freed pages back to the file system, and empty the write-ahead log into the file."""
+        self.db.conn.execute("VACUUM")
+        self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# The request rows pruning keeps, whatever their age (their bodies stay with them):
+# - the latest request with a body of every page (source, method, URL, payload): what each page showed last;
+# - first sightings: on each day a record of a check was first seen (records.first_seen, the check
+#   being the kind's prefix), the requests of that check's sources on that day's runs whose body was
+#   new, i.e. referred to by no earlier request row still kept: a body that first showed an item was
+#   never received before;
+# - findings' evidence: on the day each finding, open or resolved, was first raised, every request of
+#   its check's sources on that day's runs, new body or not (a missing item's evidence is the whole
+#   listing as it was read).
+# A request's check is the one source_health names for its run and source, else its source's prefix.
+PRUNE_KEEPS = (
+    """create temp table first_request_of_body as
+       select snapshot, min(id) as id from requests where snapshot is not null group by snapshot""",
+    """create temp table kept_requests as
+       with checked as (
+         select q.id, q.snapshot, r.as_of,
+                coalesce(h.check_name, substr(q.source, 1, instr(q.source, '.') - 1)) as check_name
+         from requests q join runs r on r.id = q.run_id
+         left join source_health h on h.run_id = q.run_id and h.source = q.source
+         where q.snapshot is not null)
+       select max(id) as id from requests where snapshot is not null group by source, method, url, payload
+       union
+       select c.id from checked c
+         join first_request_of_body b on b.id = c.id
+         join (select distinct substr(kind, 1, instr(kind, '.') - 1) as check_name, first_seen from records) s
+           on s.check_name = c.check_name and s.first_seen = c.as_of
+       union
+       select c.id from checked c
+         join (select distinct check_name, first_raised_on from findings) f
+           on f.check_name = c.check_name and f.first_raised_on = c.as_of""",
+)
+
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """Open without writing: mode=ro, or where even SQLite's WAL index cannot be created beside the

@@ -85,7 +85,7 @@ def toml(value: Any) -> str:
 def documented_sections() -> dict[str, dict[str, Any]]:
     known = {"monitor": config.MONITOR_DEFAULTS, "portals": config.portal_defaults(available_checks()), "fetch": config.FETCH_DEFAULTS,
              "digest": config.DIGEST_DEFAULTS, "smtp": config.SMTP_DEFAULTS, "[recipients]": config.RECIPIENT_DEFAULTS,
-             "agencies": config.AGENCIES_DEFAULTS}
+             "agencies": config.AGENCIES_DEFAULTS, "store": config.STORE_DEFAULTS}
     known.update({f"checks.{name}": check.defaults for name, check in available_checks().items()})
     return known
 
@@ -105,5 +105,5 @@ def test_the_cli_page_names_every_exit_status_and_command():
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
     for status in "01234":
         assert f"| `{status}` |" in text
-    for command in ("run", "check", "findings", "send", "digest", "probe", "agencies"):
+    for command in ("run", "check", "findings", "send", "digest", "probe", "agencies", "prune"):
         assert f"### {command}" in text
