@@ -1,4 +1,4 @@
-"""The command line (interface.md): run, check, findings, agencies, send and digest for email, probe and prune.
+"""The command line (interface.md): run, check, findings, agencies, site, send and digest for email, probe and prune.
 
 Exit 0 ok, 3 a source failed, 4 every source was read but a digest is still queued (the mail
 server refused it or could not be reached; 3 wins when both apply; `send` exits 4 too), 2 bad
@@ -34,6 +34,7 @@ from .prune import prune
 from .registry import available_checks
 from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner,
                      delivery_exit_code, run_exit_code, run_lock)
+from .site import build_site
 from .store import Store, is_storage_fault, prepare_location
 
 log = logging.getLogger("monitor")
@@ -91,6 +92,11 @@ def build_parser(check_names: Sequence[str]) -> argparse.ArgumentParser:
                                 help="drop old request rows and bodies, keeping every finding's evidence; VACUUM")
     prune.add_argument("--keep-days", type=_days, metavar="N",
                        help="keep everything of the last N days before the latest run (default [store] keep_days)")
+
+    site = commands.add_parser("site", parents=[common],
+                               help="write the report site (static, bilingual) into OUT_DIR, replacing the one there")
+    site.add_argument("out_dir", metavar="OUT_DIR", help="a new or empty folder, or a site the monitor wrote before")
+    site.add_argument("--as-of", type=_as_of, help="the site's date (default: the latest run's)")
 
     commands.add_parser("checks", help="every check's help: its portals, sources, rules and decisions")
 
@@ -161,6 +167,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
             return explore(db_path, args.port)
         if args.command == "agencies":
             return _agencies(args, Store(db_path, read_only=True), out)
+        if args.command == "site":
+            store = Store(db_path, read_only=True)
+            as_of = args.as_of or store.latest_run_date() or today_in_ulaanbaatar()
+            print(build_site(store, as_of, args.out_dir, config.methodology_url).line(), file=out)
+            return EXIT_OK
         prepare_location(db_path, may_create=args.command in ("run", "check"), init=getattr(args, "init", False))
         with run_lock(db_path):
             store = Store(db_path)
@@ -227,6 +238,8 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
             queued = queue_digests(store, config, as_of)
             print(f"digests queued: {len(queued)}" + (f" ({', '.join(queued)})" if queued else ""), file=out)
             all_sent = _deliver(config, store, out)
+        if config.site_dir:  # after the mail: a site that cannot be written holds no digest back
+            print(build_site(store, as_of, config.site_dir, config.methodology_url).line(), file=out)
         run.exit_code = delivery_exit_code(run_exit_code(results), all_sent)
     return run.exit_code
 

@@ -33,6 +33,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 AGENCIES_DEFAULTS: dict[str, Any] = {"aliases": ""}  # a CSV of agency aliases beside the bundled one
 FETCH_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(FetchSettings)}
 STORE_DEFAULTS: dict[str, Any] = {"keep_days": 90}
+SITE_DEFAULTS: dict[str, Any] = {"out_dir": ""}  # where `monitor run` rebuilds the report site; "" for none
 LANGUAGES = ("mn", "en")
 
 
@@ -95,6 +96,7 @@ class Config:
     listing_shrink: float = 0.2  # a listing that loses more than this share of its rows fails its source
     agency_aliases: str = ""
     keep_days: int = 90  # `monitor prune` keeps the requests and bodies of this many days before the latest run
+    site_dir: str = ""  # `monitor run` rebuilds the report site here after the digests; "" for none
     source: str = field(default="(defaults)")
 
 
@@ -118,7 +120,7 @@ def load_config(path: str | None, checks: Mapping[str, type[Check]],
 
 
 def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], source: str = "(defaults)") -> Config:
-    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "agencies", "store"}
+    known = {"monitor", "portals", "fetch", "digest", "checks", "smtp", "recipients", "agencies", "store", "site"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"{key}: unknown section (expected one of {', '.join(sorted(known))})")
@@ -145,6 +147,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         raise ConfigError("store.keep_days: must not be negative")
     smtp = _section(raw, "smtp", SMTP_DEFAULTS)
     agencies = _section(raw, "agencies", AGENCIES_DEFAULTS)
+    site = _section(raw, "site", SITE_DEFAULTS)
     _one_of("smtp.security", smtp["security"], SECURITY)
     smtp["sender"] = smtp.pop("from")
     for name in ("timeout", "deadline"):
@@ -177,6 +180,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
         recipients=_recipients(raw.get("recipients", []), checks),
         agency_aliases=agencies["aliases"],
         keep_days=store["keep_days"],
+        site_dir=site["out_dir"],
         source=source,
     )
 

@@ -108,6 +108,7 @@ class ScorecardRow:
     """
 
     agency: str  # its name in the digest's language
+    agency_id: str = ""
     section: str = ""  # "" for public bodies; else the heading a check gives its agencies (companies)
     missing: int = 0
     rules: list[AgencyFigures] = field(default_factory=list)
@@ -156,7 +157,7 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     left = [{**f, "person": names.get(f["official"]), "list_page": None,
              "agency": f["agency"] if view.language == "mn" else agencies.name_of(f["check_name"], f["agency_key"],
                                                                                  f["agency"])} for f in left]
-    scorecard = _scorecard(figures, findings, agencies, view.language)
+    scorecard = scorecard_rows(figures, findings, agencies, view.language)
     shown = _shown(scorecard)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
@@ -189,7 +190,7 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
         "scorecard_more_behind": sum(1 for row in scorecard if row.missing) - sum(1 for row in shown if row.missing),
         "sources": sources,
         "coverage": coverage,
-        "commitments": _commitments(figures, view),
+        "commitments": commitment_rows(figures, view),
         "methodology_url": methodology_url,
         "unsubscribe": None,
     }
@@ -216,8 +217,8 @@ def _identity(finding: dict[str, Any]) -> tuple[str, str, str]:
     return (finding["rule"], finding["agency_key"], finding["subject"])
 
 
-def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]], agencies: AgencyNames,
-               lang: str) -> list[ScorecardRow]:
+def scorecard_rows(figures: list[AgencyFigures], findings: list[dict[str, Any]], agencies: AgencyNames,
+                   lang: str) -> list[ScorecardRow]:
     """Every agency with an obligation due or an open missing finding, once, ranked: public bodies
     first, then each kind of agency a check names under a heading of its own (the extractive
     companies), each section ranked by the methodology and cut at SCORECARD_AGENCIES."""
@@ -225,7 +226,7 @@ def _scorecard(figures: list[AgencyFigures], findings: list[dict[str, Any]], age
 
     def row_of(rule: str, agency_id: str, name: str) -> ScorecardRow:
         section = agency_heading(rule, lang) or ""
-        return rows.setdefault((section, agency_id), ScorecardRow(name, section))
+        return rows.setdefault((section, agency_id), ScorecardRow(name, agency_id, section))
 
     for f in findings:  # each with its agency_id, and its agency already named for the reader
         if f["status"] == "missing":
@@ -260,7 +261,7 @@ def _coverage(figures: Iterable[AgencyFigures]) -> list[dict[str, Any]]:
             for rule, (judged, in_scope) in sorted(totals.items())]
 
 
-def _commitments(figures: list[AgencyFigures], view: DigestView) -> list[dict[str, Any]]:
+def commitment_rows(figures: list[AgencyFigures], view: DigestView) -> list[dict[str, Any]]:
     """Each commitment's measured completion level beside the level the government claimed."""
     rows = []
     for commitment, rules in commitments():
@@ -283,7 +284,7 @@ LEVEL_COLOURS = {"complete": "#26734d", "substantial": "#c98a00", "limited": "#b
 
 
 @lru_cache(maxsize=1)
-def _templates() -> Environment:
+def templates() -> Environment:
     """One Jinja2 environment for the process: templates compile once, not per digest."""
     return Environment(loader=PackageLoader("report_templates", "."), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
@@ -292,7 +293,7 @@ def _templates() -> Environment:
 def render_digest(context: dict[str, Any], fmt: str) -> str:
     """Render one digest; `fmt` is 'html' or 'text'."""
     lang = context["lang"]
-    template = _templates().get_template(f"digest.{FORMATS[fmt]}")
+    template = templates().get_template(f"digest.{FORMATS[fmt]}")
     return template.render(
         t=lambda key, **values: translate(key, lang).format(**values) if values else translate(key, lang),
         count=lambda key, n: translate_count(key, n, lang),

@@ -124,6 +124,81 @@ STRINGS: dict[str, dict[str, str]] = {
         "mn": "Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав.",
         "en": "Agency names are in English where known, else in Latin letters by MNS 5217:2012.",
     },
+    # The report site (monitor.site): its own words; the rest it shares with the digest.
+    "site_title": {"mn": "Ил тод байдлын хяналт", "en": "Disclosure monitor"},
+    "site_lead": {
+        "mn": "Хууль болон Нээлттэй засгийн түншлэлийн (ЗТНТ) амлалтаар нийтлэх ёстой мэдээллээ байгууллагууд "
+              "хугацаандаа нийтэлж байгаа эсэхийг нийтийн порталуудаас шөнө бүр шалгана.",
+        "en": "Whether agencies publish on time what the law and Mongolia's Open Government Partnership (OGP) "
+              "commitments oblige them to, checked on the public portals every night.",
+    },
+    "nav_agencies": {"mn": "Байгууллагууд", "en": "Agencies"},
+    "other_language": {"mn": "English", "en": "Монгол хэлээр"},
+    "agencies_followed": {"mn": "Хянаж буй байгууллага", "en": "Agencies followed"},
+    "site_rank_note": {
+        "mn": "Бүх дүрмээр нь нийлүүлж: нийтлээгүй нээлттэй зөрчлийн тоогоор, дараа нь хугацаандаа нийтэлсэн хувиар "
+              "(бага нь эхэндээ) эрэмбэлэв. Хугацаа нь болсон үүрэг 5-аас цөөн бол хувийг тооцохгүй.",
+        "en": "Across all their rules: ranked by open missing findings, then by on-time rate (lowest first). "
+              "No rate is given under 5 obligations due.",
+    },
+    "last_12_months": {"mn": "Сүүлийн 12 сар", "en": "Last 12 months"},
+    "nothing_due_heading": {"mn": "Хугацаа нь болсон үүрэггүй байгууллагууд", "en": "Agencies with nothing due yet"},
+    "nothing_due_note": {"mn": "Эдгээр байгууллагын үүргийн хугацаа хараахан болоогүй эсвэл тодорхойгүй.",
+                         "en": "None of these agencies' obligations is due yet, or none could be judged."},
+    "nothing_due_yet": {"mn": "Хугацаа нь болсон үүрэг одоогоор алга.", "en": "Nothing due yet."},
+    "nothing_due_month": {"mn": "энэ сард хугацаа нь болсон үүрэг алга", "en": "nothing due this month"},
+    "chart_title": {"mn": "Эцсийн хугацааны сараар хугацаандаа нийтэлсэн хувь",
+                    "en": "On-time rate by month of the due date"},
+    "history_heading": {"mn": "Түүх", "en": "History"},
+    "history_caption": {"mn": "Сар бүр: эцсийн хугацаа нь тухайн сард болсон үүргийн хугацаандаа нийтэлсэн хувь; "
+                                "саарал зураас: үнэлэхэд цөөн.",
+                        "en": "Each month: the share of the obligations due that month published on time; "
+                              "a grey tick: too few to rate."},
+    "history_table": {"mn": "Сар бүрийн тоо", "en": "The figures month by month"},
+    "trend_improving": {"mn": "сайжирч байна", "en": "improving"},
+    "trend_steady": {"mn": "тогтвортой", "en": "steady"},
+    "trend_worse": {"mn": "муудаж байна", "en": "getting worse"},
+    "trend_none": {"mn": "чиг хандлагыг тодорхойлоход сар цөөн", "en": "too few months for a trend"},
+    "rules_heading": {"mn": "Дүрмүүд", "en": "Rules"},
+    "open_findings": {"mn": "Нээлттэй зөрчил", "en": "Open findings"},
+    "status": {"mn": "Төлөв", "en": "Status"},
+    "subject": {"mn": "Юу", "en": "Item"},
+    "keys_heading": {"mn": "Порталууд дээрх түлхүүр", "en": "Keys on each portal"},
+    "portal": {"mn": "Шалгалт", "en": "Check"},
+    "key": {"mn": "Түлхүүр", "en": "Key"},
+    "name_on_portal": {"mn": "Портал дээрх нэр", "en": "Name on the portal (in Latin letters)"},
+    "register_no": {"mn": "Улсын бүртгэлийн дугаар", "en": "State register number"},
+    "matched_by": {"mn": "Нэгтгэсэн үндэслэл", "en": "Joined by"},
+    "matched_register": {"mn": "улсын бүртгэлийн дугаар", "en": "state register number"},
+    "matched_alias": {"mn": "нэрсийн хүснэгт", "en": "the alias table"},
+    "matched_name": {"mn": "ижил нэр", "en": "the same name"},
+    "transliterated": {"mn": "", "en": "No English name is known: the name is in Latin letters by MNS 5217:2012."},
+    "figures_heading": {"mn": "Тоо", "en": "Figures"},
+    "pending": {"mn": "хугацаа болоогүй", "en": "not yet due"},
+    "unknown": {"mn": "тодорхойгүй", "en": "unknown"},
+    "methodology_heading": {"mn": "Аргачлал", "en": "Methodology"},
+    "methodology_in_english": {"mn": "Энэ дүрмийн аргачлалыг англи хэлээр бичсэн.", "en": ""},
+    "methodology_open": {"mn": "Аргачлалыг нээх (англи хэлээр)", "en": "Open the methodology"},
+    "methodology_online": {"mn": "Аргачлал:", "en": "Methodology:"},
+    "agencies_under_rule": {"mn": "Байгууллагууд", "en": "Agencies"},
+    "rule_rank_note": {"mn": "Хугацаандаа нийтэлсэн хувиар, бага нь эхэндээ.", "en": "By on-time rate, lowest first."},
+    "ogp_lead": {
+        "mn": "Амлалт бүрийн хэмжсэн биелэлтийн түвшинг Засгийн газрын өөрийн үнэлгээний хажууд, сар бүрээр харуулав. "
+              "Түвшин: 90%-иас дээш бүрэн, 50%-иас дээш ихээхэн, 5%-иас дээш хязгаарлагдмал, бусад нь эхлээгүй.",
+        "en": "Each commitment's measured completion level beside the level the government claimed, month by month. "
+              "Levels: 90% or more complete, 50% or more substantial, above 5% limited, else not started.",
+    },
+    "due_count": {"mn": "Хугацаа болсон", "en": "Due"},
+    "month": {"mn": "Сар", "en": "Month"},
+    "source": {"mn": "Эх сурвалж", "en": "Source"},
+    "state": {"mn": "Төлөв", "en": "State"},
+    "downloads": {"mn": "Татах", "en": "Downloads"},
+    "site_footer": {
+        "mn": "Байгууллагын нэрийг портал дээр бичсэнээр нь харуулав. Албан тушаалтны нэр энэ сайтад байхгүй. "
+              "Уншиж чадаагүй эх сурвалжийн үүргийг \"тодорхойгүй\" гэж тооцсон: чимээгүй байдал нь биелэлт биш.",
+        "en": "Agency names are in English where known, else in Latin letters by MNS 5217:2012. No official is named "
+              "on this site. Obligations of a source that could not be read count as unknown: silence is not compliance.",
+    },
 }
 
 
