@@ -151,9 +151,9 @@ STRINGS: dict[str, dict[str, str]] = {
                     "en": "On-time rate by month of the due date"},
     "history_heading": {"mn": "Түүх", "en": "History"},
     "history_caption": {"mn": "Сар бүр: эцсийн хугацаа нь тухайн сард болсон үүргийн хугацаандаа нийтэлсэн хувь; "
-                                "саарал зураас: үнэлэхэд цөөн.",
+                                "саарал багана: үнэлэхэд цөөн (5-аас цөөн); бүдэг зураас: хугацаа болсон үүрэг алга.",
                         "en": "Each month: the share of the obligations due that month published on time; "
-                              "a grey tick: too few to rate."},
+                              "a grey bar: too few to rate (under 5 due); a faint tick: nothing due."},
     "history_table": {"mn": "Сар бүрийн тоо", "en": "The figures month by month"},
     "trend_improving": {"mn": "сайжирч байна", "en": "improving"},
     "trend_steady": {"mn": "тогтвортой", "en": "steady"},
@@ -166,7 +166,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "keys_heading": {"mn": "Порталууд дээрх түлхүүр", "en": "Keys on each portal"},
     "portal": {"mn": "Шалгалт", "en": "Check"},
     "key": {"mn": "Түлхүүр", "en": "Key"},
-    "name_on_portal": {"mn": "Портал дээрх нэр", "en": "Name on the portal (in Latin letters)"},
+    "name_on_portal": {"mn": "Портал дээрх нэр", "en": "Name on the portal"},
+    "latin_letters_note": {"mn": "", "en": "Keys and names that the portals write in Cyrillic are shown in Latin "
+                                         "letters (MNS 5217:2012); the Mongolian page shows them as written."},
     "register_no": {"mn": "Улсын бүртгэлийн дугаар", "en": "State register number"},
     "matched_by": {"mn": "Нэгтгэсэн үндэслэл", "en": "Joined by"},
     "matched_register": {"mn": "улсын бүртгэлийн дугаар", "en": "state register number"},

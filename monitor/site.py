@@ -33,17 +33,17 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .agencies import Agency, display_name, stored_agencies
-from .charts import month_bars, rates_read_out
+from .charts import month_bars, months_read_out
 from .config import LANGUAGES, METHODOLOGY_URL
 from .digest import AgencyNames, DigestView, commitment_rows, rule_url, scorecard_rows, templates
 from .errors import ConfigError
 from .export import BOM, findings_csv
-from .history import History, Month, agency_history, last_months
+from .history import TREND_MONTHS, History, Month, agency_history, last_months
 from .i18n import source_error_explanation, translate, translate_count
 from .methodology import rule_methodology_html
 from .mongolian import transliterate
 from .obligations import AgencyFigures, figures_from_counts, ogp_level
-from .registry import agency_heading, commitments, rule_basis, rule_name, source_name
+from .registry import agency_heading, available_checks, commitments, rule_basis, rule_name, source_name
 from .store import StorageError, Store
 
 MARKER = ".monitor-site"  # in every site this module writes: the one kind of folder it replaces
@@ -95,7 +95,9 @@ class SiteData:
 
     @functools.cached_property
     def rules(self) -> list[str]:
-        return sorted({row.rule for row in self.figures})
+        """Every rule a check declares, with obligations or not yet, and any other the store holds."""
+        return sorted({rule for check in available_checks().values() for rule in check.rules}
+                      | {row.rule for row in self.figures})
 
     def rule_months(self, rules: Iterable[str]) -> list[tuple[str, Month]]:
         """Every month held, oldest first, with the obligations of `rules` due in it over all agencies."""
@@ -232,7 +234,7 @@ class _LanguageSite:
         return display_name(agency.name, agency.name_en, self.lang)
 
     def portal_name(self, name: str) -> str:
-        """A name as a portal writes it, in letters the page's reader reads."""
+        """A name (or a key that is a name) as a portal writes it, in letters the page's reader reads."""
         return name if self.lang == "mn" else transliterate(name, ascii_only=True)
 
     def write(self) -> int:
@@ -261,10 +263,10 @@ class _LanguageSite:
         findings = sorted(data.findings_by_agency.get(agency.id, []),
                           key=lambda f: (f["status"] != "missing", f["due"], f["rule"], f["subject"]))
         history = data.histories.get((agency.id, None))
-        months = _every_month(history.months) if history else []
+        months = _every_month(history.months) if history else self.last_year(None)
         return {"agency": agency, "name": self.name(agency), "agency_rules": rules, "findings": findings,
-                "keys": [(check, key, self.portal_name(name)) for check, key, name in agency.keys],
-                "chart": self.chart(months, bar=14, height=80, css_class="chart") if months else None,
+                "keys": [(check, self.portal_name(key), self.portal_name(name)) for check, key, name in agency.keys],
+                "chart": self.chart(months, bar=14, height=80, axis=True, css_class="chart"),
                 "months": list(reversed(months)), "direction": self.direction(history),
                 "section": next((agency_heading(f["figures"].rule, self.lang) for f in rules), None)}
 
@@ -280,7 +282,7 @@ class _LanguageSite:
                 total.counts[status] += count
         months = self.data.rule_months([rule])
         return {"rule": rule, "rows": rows, "total": total, "level": ogp_level(total.on_time_rate),
-                "chart": self.chart(months, bar=14, height=80, css_class="chart") if months else None,
+                "chart": self.chart(months, bar=14, height=80, axis=True, css_class="chart") if months else None,
                 "methodology": rule_methodology_html(rule), "rule_url": rule_url(self.methodology_url, rule)}
 
     def commitments(self) -> list[dict[str, Any]]:
@@ -289,36 +291,43 @@ class _LanguageSite:
         for commitment, rules in commitments():
             months = self.data.rule_months(rules)
             found.append({**measured[commitment.number], "rules": rules, "months": list(reversed(months)),
-                          "chart": self.chart(months, bar=14, height=80, css_class="chart") if months else None})
+                          "chart": self.chart(months, bar=14, height=80, axis=True, css_class="chart") if months else None})
         return found
 
     def spark(self, history: History | None) -> Any:
-        months = history.last_months(self.data.as_of) if history else [None] * 12
-        labels = last_months(self.data.as_of, len(months))
-        return self.chart(list(zip(labels, months)))
+        return self.chart(self.last_year(history))
+
+    def last_year(self, history: History | None) -> list[tuple[str, Month | None]]:
+        """The TREND_MONTHS months ending with the site's month, each with what was due in it."""
+        labels = last_months(self.data.as_of, TREND_MONTHS)
+        return list(zip(labels, history.last_months(self.data.as_of) if history else [None] * len(labels)))
 
     def chart(self, months: list[tuple[str, Month | None]], **shape: Any) -> Any:
-        title = f"{translate('chart_title', self.lang)}: {rates_read_out(months, translate('too_few', self.lang))}"
+        words = months_read_out(months, translate("met", self.lang), translate("nothing_due_month", self.lang))
+        title = f"{translate('chart_title', self.lang)}: {words}"
         return month_bars(months, title, **shape)
 
     def direction(self, history: History | None) -> str | None:
         return history.direction(self.data.as_of) if history else None
 
     def render(self, page: str, template: str, **context: Any) -> None:
+        """Write one page; `page` is its path within its language's folder. Links are relative:
+        `home` leads to this language's folder, `root` to the site's, `other` to this page in the
+        other language."""
         path = self.root / self.prefix / page
         path.parent.mkdir(parents=True, exist_ok=True)
-        depth = (self.prefix + page).count("/")
-        up = "../" * depth
-        other = "en/" if self.lang == "mn" else ""
+        home = "../" * page.count("/")
+        root = home + "../" * self.prefix.count("/")
         lang = self.lang
         html = templates().get_template(f"site/{template}.html").render(
-            lang=lang, as_of=self.data.as_of.isoformat(), root=up, home=up + self.prefix, other=up + other + page,
+            lang=lang, as_of=self.data.as_of.isoformat(), root=root, home=home,
+            other=root + ("en/" if lang == "mn" else "") + page,
             t=lambda key, **values: translate(key, lang).format(**values) if values else translate(key, lang),
             count=lambda key, n: translate_count(key, n, lang),
             rule_name=lambda rule: rule_name(rule, lang), basis=lambda rule: rule_basis(rule, lang),
             source_name=lambda source: source_name(source, lang),
             explain=lambda error: source_error_explanation(error, lang),
-            agency_page=lambda agency_id: f"{up}{self.prefix}agencies/{page_file(agency_id)}",
+            agency_page=lambda agency_id: f"{home}agencies/{page_file(agency_id)}",
             agency_name=lambda agency_id: self.name(self.data.agencies[agency_id]),
             all_rules=self.data.rules, ogp_level=ogp_level, **context)
         path.write_text(html, encoding="utf-8")
