@@ -54,6 +54,7 @@ import math
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -86,6 +87,7 @@ SOURCES = ("tender.invitations", "tender.results", "tender.result_detail", "tend
 ANCHOR_DAYS_AHEAD = 7
 # Issue 7's targets, measured at full scale.
 COLD_WALL_RATIO, WARM_REQUEST_RATIO, PEAK_MB, DIGEST_SECONDS, DIGEST_AGENCIES = 1.5, 1.2, 200, 1.0, 2000
+SITE_SECONDS, SITE_AGENCIES = 60.0, 2800  # issue 17: `monitor site` for the national agencies
 
 
 # --- the floor: which pages, computed from the worlds --------------------------------------------
@@ -529,6 +531,29 @@ def measure_digest(work: Path, as_of: date, timeout: float) -> tuple[Measured, f
     return process, report["seconds"], report["agencies"]
 
 
+@dataclass(frozen=True)
+class SiteFigures:
+    """`monitor site` as its own process on the warm night's database."""
+
+    process: Measured
+    agencies: int
+    pages: int
+    megabytes: float
+
+
+def measure_site(work: Path, as_of: date, timeout: float) -> SiteFigures:
+    config, db, out = work / "monitor.toml", work / "monitor.db", work / "site"
+    process = run_child(monitor_argv(config, db, "site", str(out), "--as-of", as_of.isoformat()), dict(os.environ),
+                        timeout, work / "site.log")
+    if process.exit_code != 0:
+        raise RuntimeError(f"monitor site exited {process.exit_code}: {process.output[-2000:]}")
+    with sqlite3.connect(db) as conn:
+        agencies = conn.execute("select count(*) from agencies").fetchone()[0]
+    files = [path for path in out.rglob("*") if path.is_file()]
+    return SiteFigures(process, agencies, sum(path.suffix == ".html" for path in files),
+                       sum(path.stat().st_size for path in files) / 1e6)
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 def _ratio(a: float, b: float) -> str:
@@ -540,7 +565,7 @@ def _mb(n: float) -> str:
 
 
 def print_report(scale: float, sizes: WorldSizes, worlds: Worlds, as_of: date, build_seconds: float,
-                 cold: RunFigures, warm: RunFigures, digest: tuple[Measured, float, int]) -> None:
+                 cold: RunFigures, warm: RunFigures, digest: tuple[Measured, float, int], site: SiteFigures) -> None:
     out = []
     out.append(f"\nworld at {as_of}: {len(worlds.tender.tenders):,} tender invitations "
                f"({sizes.tender_agencies:,} agencies; results listed: "
@@ -591,7 +616,11 @@ def print_report(scale: float, sizes: WorldSizes, worlds: Worlds, as_of: date, b
             f"  peak memory (MB)            {peak:8.0f}   target < {PEAK_MB}      {_verdict(peak < PEAK_MB)}",
             f"  digest render (s)           {in_process:8.2f}   target < {DIGEST_SECONDS:g} s for {DIGEST_AGENCIES:,} "
             f"agencies; this digest: {agencies:,} agencies   {_verdict(in_process < DIGEST_SECONDS)}",
-            f"  (`monitor digest --format html` as a process: {process.wall:.2f} s wall, {process.peak_mb:.0f} MB peak)"]
+            f"  (`monitor digest --format html` as a process: {process.wall:.2f} s wall, {process.peak_mb:.0f} MB peak)",
+            f"  site build (s)              {site.process.wall:8.2f}   target < {SITE_SECONDS:g} s for {SITE_AGENCIES:,} "
+            f"agencies; this site: {site.agencies:,} agencies   {_verdict(site.process.wall < SITE_SECONDS)}",
+            f"  (`monitor site` as a process: {site.pages:,} pages, {site.megabytes:.0f} MB, "
+            f"{site.process.cpu:.2f} s CPU, {site.process.peak_mb:.0f} MB peak)"]
     for figures in (cold, warm):
         for source, error in figures.failed_sources.items():
             out.append(f"  WARNING: {figures.label} run: source {source} failed: {error}")
@@ -660,7 +689,8 @@ def _measure(args: argparse.Namespace, sizes: WorldSizes, before: Worlds, after:
     warm, _ = measure_night("warm", after, warm_floor(before, after, warm_day), warm_day, work, port, timeout,
                             args.profile, args.concurrency)
     digest = measure_digest(work, warm_day, timeout)
-    print_report(args.scale, sizes, before, cold_day, build_seconds, cold, warm, digest)
+    site = measure_site(work, warm_day, timeout)
+    print_report(args.scale, sizes, before, cold_day, build_seconds, cold, warm, digest, site)
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (wall times suffer from other load; "
           "CPU times much less)", flush=True)
     if args.profile:

@@ -260,3 +260,10 @@ def test_a_digest_naming_officials_leaves_no_name_in_the_outbox_once_sent(tmp_pa
     assert names.found_in(message.get_body(("plain",)).get_content())  # the recipient may see names
     assert [name for _, value in rows(tmp_path / "m.db", skip=("officials", "snapshots"))
             for name in names.found_in(value)] == []
+
+
+def test_the_report_site_names_no_official(demo, names, tmp_path):
+    monitor(demo, "site", str(tmp_path / "site"))
+    files = [path for path in (tmp_path / "site").rglob("*") if path.is_file()]
+    assert len(files) > 100
+    assert {(path.name, name) for path in files for name in names.found_in(path.read_text(encoding="utf-8"))} == set()

@@ -84,3 +84,7 @@ def test_an_installed_monitor_renders_a_digest_from_another_folder(venv, tmp_pat
                  "--as-of", AS_OF.isoformat(), cwd=elsewhere, env=env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.rstrip().endswith("</html>") and "Agencies behind" in shown.stdout
+    site = _run(venv / "bin" / "monitor", "site", "site", cwd=elsewhere, env=env)
+    assert site.returncode == 0, site.stderr
+    rule_page = (elsewhere / "site" / "en" / "rules" / "tender.result_published.html").read_text(encoding="utf-8")
+    assert '<div class="methodology">' in rule_page and "<strong>Basis</strong>" in rule_page  # docs/rules.md, shipped
