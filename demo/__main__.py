@@ -27,10 +27,12 @@ WRITTEN = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}.lock", "moni
 
 
 def demo_config(portal_url: str, out_dir: Path) -> str:
-    """A configuration that points every portal at the demo server and keeps politeness short."""
+    """A configuration that points every portal at the demo server and keeps politeness short; each
+    night rebuilds the report site, as an NGO's would."""
     portals = "\n".join(f'{name} = "{portal_url}"' for name in portal_defaults(available_checks()))
     return (f'[monitor]\ndb = "{out_dir / DB_NAME}"\n\n[portals]\n{portals}\n\n'
-            f'[fetch]\ndelay = 0.0\nbackoff = 0.2\nretries = 2\n\n[digest]\nout_dir = "{out_dir / "digests"}"\n')
+            f'[fetch]\ndelay = 0.0\nbackoff = 0.2\nretries = 2\n\n[digest]\nout_dir = "{out_dir / "digests"}"\n\n'
+            f'[site]\nout_dir = "{out_dir / "site"}"\n')
 
 
 def clear_previous_demo(out_dir: Path) -> None:
@@ -55,7 +57,8 @@ def run_demo(out_dir: Path, today: date, nights_before_today: tuple[int, ...] = 
             config.write_text(demo_config(portal.url, out_dir), encoding="utf-8")
             print(f"\n== night of {as_of}: monitor run --no-send --as-of {as_of} (portals on {portal.url})")
             exit_code = cli.main(["--config", str(config), "run", "--no-send", "--as-of", as_of.isoformat()])
-    print(f"\nThe demo's database is {out_dir / DB_NAME}; open the digests listed above in a browser.")
+    print(f"\nThe demo's database is {out_dir / DB_NAME}; open the digests listed above in a browser, "
+          f"and the report site at {out_dir / 'site' / 'index.html'}.")
     return exit_code
 
 

@@ -10,6 +10,7 @@ write SQLite, are only ever called on the caller's thread.
 """
 from __future__ import annotations
 
+import copy
 import email.utils
 import json
 import re
@@ -164,6 +165,14 @@ class Fetcher:
         self._next_start: dict[str, float] = {}
         self._in_flight: dict[str, threading.BoundedSemaphore] = {}
         self._environments: dict[str, dict[str, Any]] = {}
+
+    def with_recorder(self, recorder: Recorder | None) -> Fetcher:
+        """This fetcher, recording to `recorder`: the same session, cache and politeness (each host's
+        turn and places in flight are shared), so that sources read side by side by one run each
+        record their own requests while a host is still asked no faster than the settings allow."""
+        clone = copy.copy(self)
+        clone.recorder = recorder
+        return clone
 
     def get(self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> Page:
         return self.request("GET", url, params=params, headers=headers)

@@ -7,11 +7,12 @@ What a source stored before it failed is kept: records are only ever added or re
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -25,6 +26,7 @@ from .errors import ConfigError, MonitorError, SourceError
 from .fetcher import Fetcher
 from .findings import finding_json, rows_to_judge, update_findings
 from .obligations import Obligation, agency_figures
+from .owner_thread import OwnerThread, StoreOnOwner
 from .store import Store, is_storage_fault
 
 log = logging.getLogger(__name__)
@@ -162,9 +164,16 @@ class Runner:
         self.store.finish_run(run.id, run.exit_code)
 
     def run_checks(self, run_id: int, names: list[str], as_of: date) -> list[CheckResult]:
+        """Read every check's sources, the checks side by side (monitor.owner_thread); then judge
+        each, in the order given, and join the agencies."""
+        owner = OwnerThread()
+        store = StoreOnOwner(self.store, owner)
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
-                          self.config.fetch, cache=self.store)
-        results = [self.run_check(run_id, self.checks[name](), as_of, fetcher) for name in names]
+                          self.config.fetch, cache=store)
+        checks = [self.checks[name]() for name in names]
+        read = owner.side_by_side([functools.partial(self.collect, run_id, check, as_of, fetcher, store)
+                                   for check in checks])
+        results = [self.judge(run_id, check, as_of, notes, failed) for check, (notes, failed) in zip(checks, read)]
         ids = self.rebuild_agencies()
         for result in results:
             result.agency_ids = {key: agency_id for (check, key), agency_id in ids.items() if check == result.check}
@@ -175,20 +184,26 @@ class Runner:
         rebuild_agencies(self.store, self.checks, self.config.agency_aliases)
         return self.store.agency_ids()
 
-    def run_check(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher) -> CheckResult:
-        config = self.config.checks[check.name]
+    def collect(self, run_id: int, check: Check, as_of: date, fetcher: Fetcher,
+                store: Store | StoreOnOwner) -> tuple[Notes, dict[str, str]]:
+        """Read the check's sources in order (a later one may use what an earlier one stored), each
+        recording its own requests; the notes taken, and each failed source's reason."""
         notes = Notes()
-        collect = CollectContext(as_of, config, self.config.portals, notes, _store=self.store, _fetcher=fetcher,
-                                 environ=self.environ, shrink_tolerance=self.config.listing_shrink)
+        collect = CollectContext(as_of, self.config.checks[check.name], self.config.portals, notes, _store=store,
+                                 _fetcher=fetcher, environ=self.environ, shrink_tolerance=self.config.listing_shrink)
         failed: dict[str, str] = {}
         for source in check.sources:
-            fetcher.recorder = self.store.request_recorder(run_id, source)
-            error = self._collect(check, source, collect)
+            reading = replace(collect, _fetcher=fetcher.with_recorder(store.request_recorder(run_id, source)))
+            error = self._collect(check, source, reading)
             if error is not None:
                 failed[source] = error
-            self.store.record_source(run_id, check.name, source, as_of, error)
-        evaluate = EvaluateContext(as_of, config, self.config.portals, notes, _store=self.store,
-                                   calendar=self.calendar, failed=failed)
+            store.record_source(run_id, check.name, source, as_of, error)
+        return notes, failed
+
+    def judge(self, run_id: int, check: Check, as_of: date, notes: Notes, failed: dict[str, str]) -> CheckResult:
+        """Evaluate the check's rules over what is stored and update its findings."""
+        evaluate = EvaluateContext(as_of, self.config.checks[check.name], self.config.portals, notes,
+                                   _store=self.store, calendar=self.calendar, failed=failed)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
         try:
             obligations = list(check.evaluate(evaluate))  # a generator is welcome, and read once
