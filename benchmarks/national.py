@@ -464,13 +464,64 @@ def run_floor(fetches: list[Fetch], base: str, work: Path, label: str, timeout: 
     return measured, report
 
 
-def write_config(path: Path, base: str, work: Path, concurrency: int) -> None:
+def write_config(path: Path, bases: str | dict[str, str], work: Path, concurrency: int, delay: float = 0.0) -> None:
+    """The monitor's configuration: every portal at `bases` (one URL, or one per portal key)."""
     from monitor.config import portal_defaults
     from monitor.registry import available_checks
-    portals = "\n".join(f'{name} = "{base}"' for name in portal_defaults(available_checks()))  # every portal
+    names = portal_defaults(available_checks())
+    portals = "\n".join(f'{name} = "{bases if isinstance(bases, str) else bases[name]}"' for name in names)
     path.write_text(f'[monitor]\ndb = "{work / "monitor.db"}"\n\n[portals]\n{portals}\n\n'
-                    f'[fetch]\ndelay = 0.0\nconcurrency = {concurrency}\nbackoff = 0.1\n\n'
+                    f'[fetch]\ndelay = {delay}\nconcurrency = {concurrency}\nbackoff = 0.1\n\n'
                     f'[digest]\nout_dir = "{work / "digests"}"\n', encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class PoliteFigures:
+    """A cold night with [fetch] delay, each portal on a loopback address of its own (a host apart)."""
+
+    monitor: Measured
+    delay: float
+    per_host: dict[str, int]  # requests by host
+
+    @property
+    def sum_seconds(self) -> float:
+        """Every request's delay one after another: the night read one host after another."""
+        return sum(self.per_host.values()) * self.delay
+
+    @property
+    def busiest_seconds(self) -> float:
+        """The busiest host's requests × delay: the night read side by side can be no shorter."""
+        return max(self.per_host.values()) * self.delay
+
+
+def measure_polite(worlds: Worlds, as_of: date, work: Path, timeout: float, delay: float,
+                   concurrency: int) -> PoliteFigures:
+    """A cold run with `delay` on a database of its own, each portal key served on 127.0.0.N (N from 2):
+    hosts apart, as the real portals are, so each keeps its own politeness."""
+    import contextlib
+    from urllib.parse import urlsplit
+
+    from demo.server import DemoPortal
+    from demo.worlds import DEMO_TOKEN
+    from monitor.config import portal_defaults
+    from monitor.registry import available_checks
+
+    polite = work / "polite"
+    polite.mkdir(exist_ok=True)
+    for stale in ("monitor.db", "monitor.db-wal", "monitor.db-shm", "monitor.db.lock"):
+        (polite / stale).unlink(missing_ok=True)
+    env = {**os.environ, "TENDER_OPENDATA_TOKEN": DEMO_TOKEN}
+    with contextlib.ExitStack() as servers:
+        bases = {name: servers.enter_context(DemoPortal(worlds.routes(), host=f"127.0.0.{number + 2}")).url
+                 for number, name in enumerate(sorted(portal_defaults(available_checks())))}
+        write_config(polite / "monitor.toml", bases, polite, concurrency, delay)
+        monitor = run_child(monitor_argv(polite / "monitor.toml", polite / "monitor.db", "run", "--no-send",
+                                         "--as-of", as_of.isoformat()), env, timeout, polite / "monitor.log")
+    if monitor.exit_code not in (0, 3):
+        raise RuntimeError(f"the polite run exited {monitor.exit_code}: {monitor.output[-2000:]}")
+    with sqlite3.connect(polite / "monitor.db") as conn:
+        per_host = Counter(urlsplit(url).hostname for (url,) in conn.execute("select url from requests"))
+    return PoliteFigures(monitor, delay, dict(per_host))
 
 
 def measure_night(label: str, worlds: Worlds, fetches: list[Fetch], as_of: date, work: Path, port: int,
@@ -555,6 +606,21 @@ def measure_site(work: Path, as_of: date, timeout: float) -> SiteFigures:
 
 
 # --- the report ----------------------------------------------------------------------------------
+
+def print_polite(polite: PoliteFigures) -> None:
+    busiest = max(polite.per_host, key=polite.per_host.get)
+    print(f"\nPOLITE COLD NIGHT ([fetch] delay = {polite.delay:g} s, each portal on a host of its own)\n"
+          f"  wall time                   {polite.monitor.wall:8.2f} s\n"
+          f"  every request one after another: {sum(polite.per_host.values()):,} x {polite.delay:g} s = "
+          f"{polite.sum_seconds:.2f} s\n"
+          f"  busiest host ({busiest}): {polite.per_host[busiest]:,} x {polite.delay:g} s = "
+          f"{polite.busiest_seconds:.2f} s\n"
+          f"  wall / busiest host's share {polite.monitor.wall / polite.busiest_seconds:8.2f}   "
+          f"(1.00: the night is the busiest host's requests; {polite.sum_seconds / polite.busiest_seconds:.2f}: "
+          "one host after another)\n"
+          "  requests by host: " + ", ".join(f"{host} {n:,}" for host, n in sorted(polite.per_host.items())),
+          flush=True)
+
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "-"
@@ -648,6 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=1,
                         help="the monitor's [fetch] concurrency: requests in flight per host (default 1, as "
                              "shipped; the floor always sends one at a time)")
+    parser.add_argument("--delay", type=float, default=0.0,
+                        help="also time a polite cold night with this [fetch] delay, each portal on a host of its "
+                             "own, beside the sum of its requests' delays and the busiest host's share")
     parser.add_argument("--floor-worker", metavar="PLAN", help=argparse.SUPPRESS)
     parser.add_argument("--stdlib", action="store_true", help=argparse.SUPPRESS)  # the floor worker's client
     args = parser.parse_args(argv)
@@ -691,6 +760,9 @@ def _measure(args: argparse.Namespace, sizes: WorldSizes, before: Worlds, after:
     digest = measure_digest(work, warm_day, timeout)
     site = measure_site(work, warm_day, timeout)
     print_report(args.scale, sizes, before, cold_day, build_seconds, cold, warm, digest, site)
+    if args.delay:
+        print_polite(measure_polite(before, cold_day, work, timeout + 2 * args.delay * 40_000 * args.scale,
+                                    args.delay, args.concurrency))
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (wall times suffer from other load; "
           "CPU times much less)", flush=True)
     if args.profile:
