@@ -481,7 +481,7 @@ class PoliteFigures:
 
     monitor: Measured
     delay: float
-    per_host: dict[str, int]  # requests by host
+    per_host: dict[str, int]  # requests by host, each named by its portal key
 
     @property
     def sum_seconds(self) -> float:
@@ -519,8 +519,9 @@ def measure_polite(worlds: Worlds, as_of: date, work: Path, timeout: float, dela
                                          "--as-of", as_of.isoformat()), env, timeout, polite / "monitor.log")
     if monitor.exit_code not in (0, 3):
         raise RuntimeError(f"the polite run exited {monitor.exit_code}: {monitor.output[-2000:]}")
+    portal_of = {urlsplit(url).hostname: name for name, url in bases.items()}
     with sqlite3.connect(polite / "monitor.db") as conn:
-        per_host = Counter(urlsplit(url).hostname for (url,) in conn.execute("select url from requests"))
+        per_host = Counter(portal_of[urlsplit(url).hostname] for (url,) in conn.execute("select url from requests"))
     return PoliteFigures(monitor, delay, dict(per_host))
 
 
@@ -613,12 +614,12 @@ def print_polite(polite: PoliteFigures) -> None:
           f"  wall time                   {polite.monitor.wall:8.2f} s\n"
           f"  every request one after another: {sum(polite.per_host.values()):,} x {polite.delay:g} s = "
           f"{polite.sum_seconds:.2f} s\n"
-          f"  busiest host ({busiest}): {polite.per_host[busiest]:,} x {polite.delay:g} s = "
+          f"  busiest host (portal {busiest}): {polite.per_host[busiest]:,} x {polite.delay:g} s = "
           f"{polite.busiest_seconds:.2f} s\n"
           f"  wall / busiest host's share {polite.monitor.wall / polite.busiest_seconds:8.2f}   "
           f"(1.00: the night is the busiest host's requests; {polite.sum_seconds / polite.busiest_seconds:.2f}: "
           "one host after another)\n"
-          "  requests by host: " + ", ".join(f"{host} {n:,}" for host, n in sorted(polite.per_host.items())),
+          "  requests by portal: " + ", ".join(f"{host} {n:,}" for host, n in sorted(polite.per_host.items())),
           flush=True)
 
 

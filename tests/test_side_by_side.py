@@ -99,7 +99,7 @@ def test_two_hosts_are_in_flight_at_once_and_no_host_gets_more_than_concurrency(
     port, gauge = server
     checks = {"alpha": reading_check("alpha"), "beta": reading_check("beta")}
     config = parse_config({"portals": {"alpha": f"http://127.0.0.1:{port}", "beta": f"http://localhost:{port}"},
-                           "fetch": {"delay": 0.0, "concurrency": concurrency}}, checks)
+                           "fetch": {"delay": 0.001, "concurrency": concurrency}}, checks)
     store = Store(tmp_path / "m.db")
     run_id = store.start_run(AS_OF, "run")
     results = Runner(config, store, checks).run_checks(run_id, ["alpha", "beta"], AS_OF)
@@ -110,6 +110,20 @@ def test_two_hosts_are_in_flight_at_once_and_no_host_gets_more_than_concurrency(
     assert len(recorded) == 2 * PAGES
     assert all(f"/{source}/" in url for source, url in recorded)  # each request under its own source
     assert len(store.records("alpha.page")) == len(store.records("beta.page")) == PAGES
+    store.close()
+
+
+def test_with_no_delay_the_checks_are_read_one_after_another(server, tmp_path):
+    port, gauge = server
+    gauge.release.set()  # nothing to wait for: one host at a time is all there will be
+    checks = {"alpha": reading_check("alpha"), "beta": reading_check("beta")}
+    config = parse_config({"portals": {"alpha": f"http://127.0.0.1:{port}", "beta": f"http://localhost:{port}"},
+                           "fetch": {"delay": 0.0}}, checks)
+    store = Store(tmp_path / "m.db")
+    results = Runner(config, store, checks).run_checks(store.start_run(AS_OF, "run"), ["alpha", "beta"], AS_OF)
+    assert all(result.ok for result in results) and gauge.most_hosts == 1
+    sources = [source for (source,) in store.db.execute("select source from requests order by id")]
+    assert sources == sorted(sources, key=["alpha.first", "alpha.second", "beta.first", "beta.second"].index)
     store.close()
 
 
