@@ -2,7 +2,8 @@
 
 A polite night waits on the portals, one host at a time: read one after another, its length is the
 sum of every host's requests. Read side by side, one worker thread per check, it is the slowest
-check's, while the fetcher still keeps each host to its own `delay` and `concurrency`.
+check's, while the fetcher still keeps each host to its own `delay` and `concurrency`. (With no
+delay nothing waits, and the runner reads the checks one after another: monitor.runner.)
 
 The database stays on the thread that opened it (SQLite's connection belongs to it, and the store's
 transactions assume one writer): every store call a worker makes is handed to that thread, the
