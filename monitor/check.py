@@ -10,7 +10,7 @@ import functools
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from .calendar import WorkCalendar
 from .errors import ConfigError, FetchError, LayoutChanged, PortalError, SourceError
@@ -59,12 +59,14 @@ class Context:
     notes: Notes
     _store: Store
 
-    def records(self, kind: str) -> dict[str, Record]:
-        return self._store.records(kind)
+    def records(self, kind: str, fields: Sequence[str] | None = None) -> dict[str, Record]:
+        """Stored records by key; with `fields`, their data holds only those fields (memory: a rule
+        over tens of thousands of records names what it reads)."""
+        return self._store.records(kind, fields)
 
-    def iter_records(self, kind: str) -> Iterator[Record]:
+    def iter_records(self, kind: str, fields: Sequence[str] | None = None) -> Iterator[Record]:
         """Stored records one at a time, for a pass that need not hold them all."""
-        return self._store.iter_records(kind)
+        return self._store.iter_records(kind, fields)
 
     def record_keys(self, kind: str) -> set[str]:
         return self._store.record_keys(kind)

@@ -23,7 +23,7 @@ import sqlite3
 import zlib
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
@@ -383,22 +383,36 @@ class Store:
     def save_records(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]], seen_on: date) -> int:
         """Upsert items as seen on `seen_on`: data is replaced, first_seen keeps the earliest date."""
         day = seen_on.isoformat()
-        rows = [(kind, str(key), json.dumps(data, ensure_ascii=False, sort_keys=True), day, day)
-                for key, data in items]
+        saved = 0
+
+        def rows() -> Iterator[tuple[str, str, str, str, str]]:  # one at a time: 190,000 rows need not be held
+            nonlocal saved
+            for key, data in items:
+                saved += 1
+                yield kind, str(key), json.dumps(data, ensure_ascii=False, sort_keys=True), day, day
+
         with self.db.conn:
             self.db.conn.executemany(
                 """insert into records (kind, key, data, first_seen, last_seen) values (?, ?, ?, ?, ?)
                    on conflict (kind, key) do update set data = excluded.data,
                      first_seen = min(first_seen, excluded.first_seen),
-                     last_seen = max(last_seen, excluded.last_seen)""", rows)
-        return len(rows)
+                     last_seen = max(last_seen, excluded.last_seen)""", rows())
+        return saved
 
-    def records(self, kind: str) -> dict[str, Record]:
-        return {r.key: r for r in self.iter_records(kind)}
+    def records(self, kind: str, fields: Sequence[str] | None = None) -> dict[str, Record]:
+        return {r.key: r for r in self.iter_records(kind, fields)}
 
-    def iter_records(self, kind: str) -> Iterator[Record]:
+    def iter_records(self, kind: str, fields: Sequence[str] | None = None) -> Iterator[Record]:
+        """The records of a kind, by key; with `fields`, each record's data holds only those (None
+        where a record has none), picked out by SQLite: a rule that reads three fields of 40,000
+        records need not decode, nor hold, the rest of them."""
+        data = "data"
+        args: list[Any] = []
+        if fields is not None:
+            data = f"json_object({', '.join('?, json_extract(data, ?)' for _ in fields)})"
+            args = [part for name in fields for part in (name, f"$.{name}")]
         cursor = self.db.execute(
-            "select key, data, first_seen, last_seen from records where kind = ? order by key", [kind])
+            f"select key, {data}, first_seen, last_seen from records where kind = ? order by key", [*args, kind])
         for key, data, first_seen, last_seen in cursor:
             yield Record(key, json.loads(data), date.fromisoformat(first_seen), date.fromisoformat(last_seen))
 

@@ -53,3 +53,15 @@ def test_a_request_row_is_committed_with_its_pages_records(tmp_path):
     assert reader.execute("select count(*) from requests").fetchone()[0] == 1
     assert reader.execute("select count(*) from http_cache").fetchone()[0] == 1
     assert reader.execute("select count(*) from records").fetchone()[0] == 1
+
+
+def test_records_with_fields_hold_only_those_fields_as_stored(tmp_path):
+    store = Store(tmp_path / "m.db")
+    store.save_records("k", [("a", {"name": "Сангийн яам", "years": [2024, 2025], "n": 3, "big": "x" * 1000}),
+                             ("b", {"name": "Гаалийн ерөнхий газар", "n": None})], date(2026, 11, 30))
+    picked = store.records("k", ("name", "years", "n"))
+    assert picked["a"].data == {"name": "Сангийн яам", "years": [2024, 2025], "n": 3}
+    assert picked["b"].data == {"name": "Гаалийн ерөнхий газар", "years": None, "n": None}
+    assert picked["a"].first_seen == store.records("k")["a"].first_seen == date(2026, 11, 30)
+    assert store.records("k")["a"].data["big"] == "x" * 1000  # without fields, the whole record
+    store.close()

@@ -202,7 +202,8 @@ class DeclarationsCheck(Check):
     # judging
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
-        current = listed_on_last_walk(ctx.records(OFFICIAL), ctx.records(WALK).get(WALK_KEY))
+        current = listed_on_last_walk(ctx.records(OFFICIAL, ("organization_name", "organization_id", "years")),
+                                      ctx.records(WALK).get(WALK_KEY))
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
         matched, unmatched, ambiguous = _match_roster(roster, current, ctx.officials() if roster else {})
         ctx.save_officials((entry.person, entry.last_name, entry.first_name)

@@ -26,6 +26,9 @@ WALK_KIND = "tender.listing_walk"  # per listing and year, the run date of its l
 INVITATIONS, RESULTS, DETAILS, CONTRACTS = (
     "tender.invitations", "tender.results", "tender.result_detail", "tender.contracts")
 PER_PAGE_API, PER_PAGE_HTML = 100, 20
+# What the rules read of a stored invitation and result (the rest stays in the database: memory).
+INVITATION_FIELDS = ("tender_year", "open_date", "doc_status", "agency", "client_id")
+RESULT_FIELDS = ("year", "notice_date", "detail_id", "agency", "budget")
 
 
 class TenderCheck(Check):
@@ -177,8 +180,8 @@ class TenderCheck(Check):
     # judging
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
-        invitations = ctx.records("tender.invitation")
-        results = ctx.records("tender.result")
+        invitations = ctx.records("tender.invitation", INVITATION_FIELDS)
+        results = ctx.records("tender.result", RESULT_FIELDS)
         return [*self._results_due(ctx, invitations, results),
                 *self._contracts_due(ctx, invitations, results)]
 
@@ -204,7 +207,7 @@ class TenderCheck(Check):
     def _contracts_due(self, ctx: EvaluateContext, invitations: dict[str, Record],
                        results: dict[str, Record]) -> Iterator[Obligation]:
         awarded_by_page = ctx.field("tender.result_detail", "awarded")  # not the bidders: memory
-        contracts = ctx.records("tender.contract")
+        contracts = ctx.records("tender.contract", ("published", "document"))
         threshold = Decimal(ctx.config["contract_threshold_mnt"])
         tender = ctx.portals["tender"]
         years = set(judged_years(ctx.config, ctx.as_of, -1, 0))
