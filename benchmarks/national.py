@@ -611,7 +611,8 @@ def measure_site(work: Path, as_of: date, timeout: float) -> SiteFigures:
 def print_polite(polite: PoliteFigures) -> None:
     busiest = max(polite.per_host, key=polite.per_host.get)
     print(f"\nPOLITE COLD NIGHT ([fetch] delay = {polite.delay:g} s, each portal on a host of its own)\n"
-          f"  wall time                   {polite.monitor.wall:8.2f} s\n"
+          f"  wall time                   {polite.monitor.wall:8.2f} s (CPU {polite.monitor.cpu:.2f} s, "
+          f"peak memory {polite.monitor.peak_mb:.0f} MB)\n"
           f"  every request one after another: {sum(polite.per_host.values()):,} x {polite.delay:g} s = "
           f"{polite.sum_seconds:.2f} s\n"
           f"  busiest host (portal {busiest}): {polite.per_host[busiest]:,} x {polite.delay:g} s = "
