@@ -226,7 +226,7 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
             run.exit_code = result.exit_code
         return run.exit_code
     with runner.recorded(as_of, "run") as run:
-        results = runner.run_checks(run.id, args.only or sorted(checks), as_of)
+        results = runner.run_checks(run.id, args.only or sorted(checks), as_of, keep_obligations=False)
         for result in results:
             _print_summary(result, out)
             _report_error(result)
@@ -307,12 +307,9 @@ def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO)
 
 
 def _print_summary(result: CheckResult, out: TextIO) -> None:
-    counts = {status: 0 for status in ("met", "late", "missing", "pending", "unknown")}
-    for ob in result.obligations:
-        counts[ob.status] += 1
     states = {state: sum(1 for f in result.findings if f["state"] == state) for state in ("new", "ongoing", "resolved")}
-    print(f"{result.check}: {len(result.obligations)} obligations ("
-          + ", ".join(f"{n} {status}" for status, n in counts.items()) + "); findings "
+    print(f"{result.check}: {sum(result.counts.values())} obligations ("
+          + ", ".join(f"{n} {status}" for status, n in result.counts.items()) + "); findings "
           + ", ".join(f"{n} {state}" for state, n in states.items()), file=out)
     for source in result.sources:
         if not source["ok"]:

@@ -25,7 +25,7 @@ from .config import Config
 from .errors import ConfigError, MonitorError, SourceError
 from .fetcher import Fetcher
 from .findings import finding_json, rows_to_judge, update_findings
-from .obligations import Obligation, agency_figures
+from .obligations import STATUSES, Obligation, agency_figures
 from .owner_thread import OwnerThread, StoreOnOwner
 from .store import Store, is_storage_fault
 
@@ -46,6 +46,19 @@ class CheckResult:
     notes: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None  # the check itself failed (a bug): exit 1, findings kept as they were
     agency_ids: dict[str, str] = field(default_factory=dict)  # agency key -> agency id (monitor.agencies)
+    counts: dict[str, int] = field(init=False)  # obligations by status
+
+    def __post_init__(self) -> None:
+        self.counts = {status: 0 for status in STATUSES}
+        for ob in self.obligations:
+            self.counts[ob.status] += 1
+
+    def without_obligations(self) -> CheckResult:
+        """This result with its counts but not its obligations (they are in the store): what `run`
+        keeps of each check, since a national night's 100,000 obligations cost some 60 MB held."""
+        kept = replace(self, obligations=[])
+        kept.counts = self.counts
+        return kept
 
     @property
     def ok(self) -> bool:
@@ -163,10 +176,10 @@ class Runner:
             raise
         self.store.finish_run(run.id, run.exit_code)
 
-    def run_checks(self, run_id: int, names: list[str], as_of: date) -> list[CheckResult]:
+    def run_checks(self, run_id: int, names: list[str], as_of: date, keep_obligations: bool = True) -> list[CheckResult]:
         """Read every check's sources, the checks side by side when the fetcher keeps a delay
         between requests (monitor.owner_thread); then judge each, in the order given, and join the
-        agencies."""
+        agencies. Without `keep_obligations`, each result keeps its counts only."""
         owner = OwnerThread()
         store = StoreOnOwner(self.store, owner)
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
@@ -176,7 +189,10 @@ class Runner:
         # With no delay between requests (a portal on this machine, a test) nothing waits on
         # politeness, and threads would only contend for the interpreter: one check after another.
         read = owner.side_by_side(jobs) if self.config.fetch.delay > 0 else [job() for job in jobs]
-        results = [self.judge(run_id, check, as_of, notes, failed) for check, (notes, failed) in zip(checks, read)]
+        results = []
+        for check, (notes, failed) in zip(checks, read):
+            result = self.judge(run_id, check, as_of, notes, failed)
+            results.append(result if keep_obligations else result.without_obligations())
         ids = self.rebuild_agencies()
         for result in results:
             result.agency_ids = {key: agency_id for (check, key), agency_id in ids.items() if check == result.check}

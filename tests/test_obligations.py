@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -187,3 +187,15 @@ def test_figures_counted_by_the_store_equal_figures_counted_here():
     store.replace_obligations("budget", date(2026, 11, 29), [ob for ob in obs if ob.rule.startswith("budget")])
     assert ([row.as_dict() for row in figures_from_counts(store.obligation_counts())]
             == [row.as_dict() for row in agency_figures(obs)])
+
+
+def test_a_result_without_its_obligations_keeps_their_counts():
+    from monitor.runner import CheckResult
+
+    day = date(2026, 11, 30)
+    obligations = [judge(rule="r.x", agency="A", agency_key="a", subject=str(n), due=day - timedelta(days=n),
+                         published=None, as_of=day) for n in (0, 3, 9)]
+    result = CheckResult("r", day, [], [], obligations)
+    kept = result.without_obligations()
+    assert kept.obligations == [] and kept.counts == result.counts
+    assert result.counts == {"met": 0, "late": 0, "missing": 2, "pending": 1, "unknown": 0}
