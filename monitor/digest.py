@@ -22,7 +22,7 @@ from .export import findings_csv
 from .findings import caught_up_since, left_scope_since, new_since
 from .i18n import source_error_explanation, translate, translate_count
 from .mongolian import normalize_text, transliterate
-from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level
+from .obligations import MIN_DUE_TO_RATE, AgencyFigures, figures_from_counts, ogp_level, summed
 from .registry import agency_heading, commitments, rule_basis, rule_name, source_name
 from .store import StorageError, Store
 
@@ -267,11 +267,7 @@ def commitment_rows(figures: list[AgencyFigures], view: DigestView) -> list[dict
     for commitment, rules in commitments():
         if not any(view.follows_check(_check_of(rule)) for rule in rules):
             continue
-        total = AgencyFigures("", "", "")
-        for row in figures:
-            if row.rule in rules:
-                for status, count in row.counts.items():
-                    total.counts[status] += count
+        total = summed(row for row in figures if row.rule in rules)
         rows.append({"number": commitment.number, "claimed": commitment.claimed,
                      "promise": commitment.promise(view.language),
                      "rate": total.on_time_rate, "measured": ogp_level(total.on_time_rate),

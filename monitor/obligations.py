@@ -114,6 +114,15 @@ def figures_from_counts(counts: Iterable[tuple[str, str, str, str, int]]) -> lis
     return sorted(rows.values(), key=lambda r: (r.rule, r.agency, r.agency_key))
 
 
+def summed(rows: Iterable[AgencyFigures], rule: str = "") -> AgencyFigures:
+    """The counts of several rows as one: a commitment's rules, a rule's agencies, an agency's rules."""
+    total = AgencyFigures(rule, "", "")
+    for row in rows:
+        for status, count in row.counts.items():
+            total.counts[status] += count
+    return total
+
+
 def ogp_level(rate: float | None) -> str | None:
     """Measured OGP completion level from an on-time rate (docs/rules.md section 5)."""
     if rate is None:

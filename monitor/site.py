@@ -42,7 +42,7 @@ from .history import TREND_MONTHS, History, Month, agency_history, last_months
 from .i18n import source_error_explanation, translate, translate_count
 from .methodology import rule_methodology_html
 from .mongolian import transliterate
-from .obligations import AgencyFigures, figures_from_counts, ogp_level
+from .obligations import AgencyFigures, figures_from_counts, ogp_level, summed
 from .registry import agency_heading, available_checks, commitments, rule_basis, rule_name, source_name
 from .store import StorageError, Store
 
@@ -185,7 +185,7 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
 def _write_site(store: Store, data: SiteData, root: Path, methodology_url: str) -> int:
     (root / MARKER).write_text(f"written by monitor site for {data.as_of.isoformat()}\n", encoding="utf-8")
     (root / "style.css").write_text(templates().get_template("site/style.css").render(), encoding="utf-8")
-    (root / "findings.csv").write_text(findings_csv(store.findings(open_only=True)), encoding="utf-8")
+    (root / "findings.csv").write_text(findings_csv(data.findings), encoding="utf-8")
     (root / "agencies.csv").write_text(_agencies_csv(data), encoding="utf-8")
     obligations = [{**asdict(ob), "agency_id": data.agency_id(ob.rule, ob.agency_key)} for ob in store.obligations()]
     for row in obligations:
@@ -200,11 +200,8 @@ def _agencies_csv(data: SiteData) -> str:
     writer = csv.writer(buffer)
     writer.writerow(AGENCIES_CSV_COLUMNS)
     missing = _missing_by_agency(data)
-    rates = {agency_id: history for (agency_id, rule), history in data.histories.items() if rule is None}
     for agency in sorted(data.agencies.values(), key=lambda a: a.id):
-        history = rates.get(agency.id)
-        rate = Month("all", *(sum(getattr(m, s) for m in history.months) for s in ("met", "late", "missing"))
-                     ).on_time_rate if history else None
+        rate = summed(data.figures_by_agency.get(agency.id, [])).on_time_rate
         writer.writerow([agency.id, agency.name, agency.name_en or "", agency.register_no or "",
                          ",".join(agency.matched_by), "|".join(f"{c}:{k}" for c, k, _ in agency.keys),
                          missing.get(agency.id, 0), "" if rate is None else f"{rate:.3f}",
@@ -276,10 +273,7 @@ class _LanguageSite:
         for row in rows:
             row["name"] = self.name(data.agencies[row["id"]])
         rows.sort(key=lambda r: (r["figures"].on_time_rate is None, r["figures"].on_time_rate or 0.0, r["name"]))
-        total = AgencyFigures(rule, "", "")
-        for row in rows:
-            for status, count in row["figures"].counts.items():
-                total.counts[status] += count
+        total = summed((row["figures"] for row in rows), rule)
         months = self.data.rule_months([rule])
         return {"rule": rule, "rows": rows, "total": total, "level": ogp_level(total.on_time_rate),
                 "chart": self.chart(months, bar=14, height=80, axis=True, css_class="chart") if months else None,
