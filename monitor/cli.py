@@ -34,7 +34,7 @@ from .prune import prune
 from .registry import available_checks
 from .runner import (EXIT_DIGEST_QUEUED, EXIT_ERROR, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, CheckResult, Runner,
                      delivery_exit_code, run_exit_code, run_lock)
-from .site import build_site
+from .site import build_site, check_site_folder
 from .store import Store, is_storage_fault, prepare_location
 
 log = logging.getLogger("monitor")
@@ -225,6 +225,8 @@ def _run(args: argparse.Namespace, config: Config, store: Store, checks: dict, o
             _report_error(result)
             run.exit_code = result.exit_code
         return run.exit_code
+    if config.site_dir:
+        check_site_folder(config.site_dir)
     with runner.recorded(as_of, "run") as run:
         results = runner.run_checks(run.id, args.only or sorted(checks), as_of, keep_obligations=False)
         for result in results:

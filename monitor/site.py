@@ -143,7 +143,7 @@ class SiteSummary:
 def build_site(store: Store, as_of: date, out_dir: str | Path, methodology_url: str = METHODOLOGY_URL) -> SiteSummary:
     """Write the whole site for `as_of` into out_dir, replacing the site that was there."""
     out_dir = Path(out_dir)
-    _refuse_foreign_folder(out_dir)
+    check_site_folder(out_dir)
     data = SiteData.read(store, as_of)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -162,8 +162,10 @@ def build_site(store: Store, as_of: date, out_dir: str | Path, methodology_url: 
     return SiteSummary(out_dir, pages)
 
 
-def _refuse_foreign_folder(out_dir: Path) -> None:
-    """Replacing a folder deletes what was in it: only an empty one or a site of ours is replaced."""
+def check_site_folder(out_dir: str | Path) -> None:
+    """Replacing a folder deletes what was in it: only a new or empty one, or a site of ours, is
+    replaced. `monitor run` asks before the night's work, not after it."""
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"{out_dir}: is a file, not a folder for the site")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():

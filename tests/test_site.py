@@ -214,6 +214,22 @@ def test_a_folder_that_is_not_a_site_is_never_replaced(demo, tmp_path, capsys):
     assert (mine / "thesis.txt").read_text(encoding="utf-8") == "keep me"
 
 
+def test_run_refuses_a_site_folder_it_may_not_replace_before_reading_anything(tmp_path, capsys):
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("keep me", encoding="utf-8")
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[portals]\ntender_opendata = "http://127.0.0.1:9"\n[site]\nout_dir = "{mine}"\n',
+                      encoding="utf-8")
+    assert run("--config", str(config), "--db", str(tmp_path / "m.db"), "run", "--no-send", "--init")[0] == 2
+    assert capsys.readouterr().err.strip().endswith("not empty and not a site the monitor wrote; name a new or "
+                                                     "empty folder")
+    store = Store(tmp_path / "m.db", read_only=True)
+    assert store.db.execute("select count(*) from runs").fetchone()[0] == 0  # no night was begun
+    store.close()
+    assert (mine / "thesis.txt").read_text(encoding="utf-8") == "keep me"
+
+
 @pytest.mark.parametrize("section, message", [
     ("[site]\nout_dir = 5\n", "site.out_dir"),
     ("[site]\nfolder = \"x\"\n", "site.folder: unknown key"),
