@@ -189,12 +189,20 @@ def _write_site(store: Store, data: SiteData, root: Path, methodology_url: str) 
     (root / "style.css").write_text(templates().get_template("site/style.css").render(), encoding="utf-8")
     (root / "findings.csv").write_text(findings_csv(data.findings), encoding="utf-8")
     (root / "agencies.csv").write_text(_agencies_csv(data), encoding="utf-8")
-    obligations = [{**asdict(ob), "agency_id": data.agency_id(ob.rule, ob.agency_key)} for ob in store.obligations()]
-    for row in obligations:
-        del row["official"]  # a key to a person: the site carries none
-    (root / "obligations.json").write_text(json.dumps(obligations, ensure_ascii=False, default=str, indent=1),
-                                           encoding="utf-8")
+    _write_obligations(store, data, root / "obligations.json")
     return sum(_LanguageSite(data, lang, root, methodology_url).write() for lang in LANGUAGES)
+
+
+def _write_obligations(store: Store, data: SiteData, path: Path) -> None:
+    """Every obligation as last judged, with its agency id, one JSON object a line inside one array:
+    written as read, since a national database holds some 50,000. No `official`: a key to a person."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("[")
+        for number, ob in enumerate(store.iter_obligations()):
+            row = {**asdict(ob), "agency_id": data.agency_id(ob.rule, ob.agency_key)}
+            del row["official"]
+            out.write(("," if number else "") + "\n" + json.dumps(row, ensure_ascii=False, default=str))
+        out.write("\n]\n")
 
 
 def _agencies_csv(data: SiteData) -> str:

@@ -463,13 +463,17 @@ class Store:
 
     def obligations(self, check_name: str | None = None) -> list[Obligation]:
         """The latest judgement of every obligation (of one check, or of all)."""
+        return list(self.iter_obligations(check_name))
+
+    def iter_obligations(self, check_name: str | None = None) -> Iterator[Obligation]:
+        """The same, one at a time: a national database holds some 50,000."""
         where, args = ("where check_name = ?", [check_name]) if check_name else ("", [])
         rows = self.db.query(f"select * from obligations {where} order by rule, agency, subject", args)
-        return [Obligation(rule=r["rule"], agency=r["agency"], agency_key=r["agency_key"], subject=r["subject"],
+        return (Obligation(rule=r["rule"], agency=r["agency"], agency_key=r["agency_key"], subject=r["subject"],
                            due=date.fromisoformat(r["due"]), status=r["status"],
                            published=date.fromisoformat(r["published"]) if r["published"] else None,
                            days_late=r["days_late"], days_overdue=r["days_overdue"],
-                           evidence_url=r["evidence_url"], official=r["official"]) for r in rows]
+                           evidence_url=r["evidence_url"], official=r["official"]) for r in rows)
 
     def obligation_counts(self) -> list[tuple[str, str, str, str, int]]:
         """(rule, agency_key, agency, status, count) rows: what figures need, counted by SQLite."""
