@@ -17,6 +17,7 @@ from .obligations import ogp_level
 
 UNRATED_COLOUR = "#8c99a6"  # a month with something due, but too few obligations to rate
 NOTHING_DUE_COLOUR = "#d5dbe0"
+AXIS_WIDTH = 130  # px: two month labels side by side
 
 
 def month_bars(months: Sequence[tuple[str, Month | None]], title: str, *, bar: int = 8, gap: int = 2,
@@ -37,9 +38,11 @@ def month_bars(months: Sequence[tuple[str, Month | None]], title: str, *, bar: i
                       f'<title>{escape(label)}: {month.met}/{month.due}</title></rect>')
     full_height = height + (14 if axis else 0)
     if axis and months:
-        shapes.append(f'<text x="0" y="{full_height - 2}" font-size="11" fill="#5b6673">{escape(months[0][0])}</text>'
-                      f'<text x="{width}" y="{full_height - 2}" font-size="11" fill="#5b6673" text-anchor="end">'
-                      f'{escape(months[-1][0])}</text>')
+        width = max(width, AXIS_WIDTH)  # room for both months' labels, however few the bars
+        shapes.append(f'<text x="0" y="{full_height - 2}" font-size="11" fill="#5b6673">{escape(months[0][0])}</text>')
+        if len(months) > 1:
+            shapes.append(f'<text x="{width}" y="{full_height - 2}" font-size="11" fill="#5b6673" '
+                          f'text-anchor="end">{escape(months[-1][0])}</text>')
     return Markup(f'<svg class="{css_class}" role="img" viewBox="0 0 {width} {full_height}" width="{width}" '
                   f'height="{full_height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
                   + "".join(shapes) + "</svg>")

@@ -99,8 +99,9 @@ class SiteData:
         return sorted({rule for check in available_checks().values() for rule in check.rules}
                       | {row.rule for row in self.figures})
 
-    def rule_months(self, rules: Iterable[str]) -> list[tuple[str, Month]]:
-        """Every month held, oldest first, with the obligations of `rules` due in it over all agencies."""
+    def rule_months(self, rules: Iterable[str]) -> list[tuple[str, Month | None]]:
+        """From the first month held to the last, oldest first, with the obligations of `rules` due
+        in each over all agencies (None: nothing due that month)."""
         wanted = set(rules)
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for (_, rule), history in self.histories.items():
@@ -108,7 +109,7 @@ class SiteData:
                 for month in history.months:
                     for index, count in enumerate((month.met, month.late, month.missing)):
                         totals[month.month][index] += count
-        return [(month, Month(month, *totals[month])) for month in sorted(totals)]
+        return _every_month([Month(month, *totals[month]) for month in sorted(totals)])
 
 
 def _adopt(agencies: dict[str, Agency], agency_of: dict[tuple[str, str], str], check: str, key: str,

@@ -119,6 +119,15 @@ def test_every_agency_page_has_its_history_chart_with_a_text_alternative(demo):
         assert re.search(r"\d{4}-\d{2} ", chart.find("title").get_text()), page
 
 
+def test_every_chart_reads_out_consecutive_months(demo):
+    site = demo[2] / "en"
+    pages = [site / "ogp.html", *sorted((site / "rules").glob("*.html")), *sorted((site / "agencies").glob("*.html"))[:40]]
+    for page in pages:
+        for chart in soup(page).find_all("svg"):
+            months = [int(y) * 12 + int(m) for y, m in re.findall(r"(\d{4})-(\d{2}) ", chart.find("title").get_text())]
+            assert months and months == list(range(months[0], months[0] + len(months))), page.name
+
+
 def test_the_ministry_of_finance_is_one_page_with_both_budget_rules(demo):
     site = demo[2]
     for home, words in ((site, ("Сангийн яам", "Сарын төсвийн гүйцэтгэл")), (site / "en", ("Ministry of Finance",))):
