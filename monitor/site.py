@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import glob
 import hashlib
 import io
 import json
@@ -148,6 +149,7 @@ def build_site(store: Store, as_of: date, out_dir: str | Path, methodology_url: 
     data = SiteData.read(store, as_of)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_leftovers(out_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     except OSError as exc:
         raise StorageError(f"{out_dir}: cannot create the site's folder ({exc.strerror})") from None
@@ -171,6 +173,14 @@ def check_site_folder(out_dir: str | Path) -> None:
         raise ConfigError(f"{out_dir}: is a file, not a folder for the site")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
         raise ConfigError(f"{out_dir}: not empty and not a site the monitor wrote; name a new or empty folder")
+
+
+def _sweep_leftovers(out_dir: Path) -> None:
+    """Folders an earlier build left beside out_dir when it was killed mid-way (a staging folder, or
+    the old site between the two renames): only those named after out_dir that hold our marker."""
+    for leftover in out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*"):
+        if leftover.is_dir() and (leftover / MARKER).exists():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:

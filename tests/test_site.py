@@ -213,6 +213,18 @@ def test_monitor_site_rebuilds_in_place_and_leaves_no_temporary_folder(demo, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["published"]
 
 
+def test_what_a_killed_build_left_beside_the_site_is_swept_and_nothing_else(demo, tmp_path):
+    out = tmp_path / "published"
+    assert run("--db", str(demo[0]), "site", str(out))[0] == 0
+    staged, old, mine = tmp_path / ".published.k2j4x", tmp_path / ".published.old-k2j4x", tmp_path / ".published.notes"
+    for left in (staged, old):
+        left.mkdir()
+        (left / MARKER).write_text("written by monitor site\n", encoding="utf-8")
+    mine.mkdir()
+    assert run("--db", str(demo[0]), "site", str(out))[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".published.notes", "published"]
+
+
 def test_a_folder_that_is_not_a_site_is_never_replaced(demo, tmp_path, capsys):
     mine = tmp_path / "notes"
     mine.mkdir()
