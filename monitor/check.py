@@ -71,6 +71,17 @@ class Context:
     def record_keys(self, kind: str) -> set[str]:
         return self._store.record_keys(kind)
 
+    def listed_on_last_walk(self, kind: str, walk: str, fields: Sequence[str] | None = None) -> dict[str, Record]:
+        """The records of a listing whose items may leave (officials, licences) as it stands now:
+        those seen on or after its latest complete walk (the record WALK_KEY of kind `walk`, saved
+        when a walk reaches the end), or every one stored if no walk completed yet. On a night its
+        source fails, the last complete walk still stands: nothing leaves scope for a page unread."""
+        records = self.records(kind, fields)
+        last = self.records(walk).get(WALK_KEY)
+        if last is None:
+            return records
+        return {key: record for key, record in records.items() if record.last_seen >= last.last_seen}
+
     def officials(self) -> dict[str, tuple[str, str]]:
         """Officials' names by key (last, first): personal data, kept in one table only."""
         return self._store.officials()
@@ -101,6 +112,19 @@ class CollectContext(Context):
         if before >= LISTED_TO_ASSERT and now < before * (1 - self.shrink_tolerance):
             raise SourceError(line)
         self.notes.add(source, line)
+
+    def walk_to_end(self, listing: Listing[P], kind: str, walk: str, *, source: str, what: str) -> None:
+        """Read a listing whose items may leave (licences) to its end, storing each page's rows under
+        `kind` by the listing's `key`; then hold the count against the last read and save the walk
+        (see `listed_on_last_walk`). A walk that fails on the way saves no walk: the last one stands."""
+        assert listing.key is not None, "a walked listing names its rows' keys"
+        listed = 0
+        for _, parsed in self.pages(listing):
+            rows = listing.rows(parsed)
+            self.save(kind, ((listing.key(row), row) for row in rows))
+            listed += len(rows)
+        self.check_count(source, what, listing.listed_before, listed)
+        self.save(walk, [(WALK_KEY, {"on": self.as_of.isoformat()})])
 
     def read(self, parse: Callable[[Page], T], method: str, url: str, **request: Any) -> T:
         """Fetch one page and parse it. A page that does not parse (a changed or broken layout, an
@@ -142,7 +166,8 @@ class CollectContext(Context):
     def pages(self, listing: Listing[P], from_page: int = 1) -> Iterator[tuple[int, P]]:
         """Each page of a listing that has rows, read in order, with its number (see monitor.listing).
         Stop early by leaving the loop; the end of the listing is its first page without rows (read
-        twice when it is page 2 after a full page 1 and the listing doubts such an end)."""
+        twice when it is page 2 after a full page 1 and the listing doubts such an end), or the last
+        page it announces (`last_page`)."""
         previous: Any = None
         met: set[Any] = set()
         for number in range(from_page, from_page + listing.max_pages):
@@ -167,6 +192,8 @@ class CollectContext(Context):
                 met |= keys
             previous = rows
             yield number, parsed
+            if listing.last_page is not None and number >= listing.last_page(parsed):
+                return
         raise LayoutChanged(listing.too_long())
 
     def read_once(self, kind: str, urls: Mapping[str, str], parse: Callable[[Page], dict[str, Any]]) -> None:
@@ -315,15 +342,8 @@ def check_years(where: str, years: Iterable[Any]) -> None:
             raise ConfigError(f"{where}: {year!r} is not a year")
 
 
-def listed_on_last_walk(records: Mapping[str, Record], walk: Record | None) -> dict[str, Record]:
-    """The records a listing whose items may leave (officials, licences) holds now: those seen on or
-    after its latest complete walk (the `walk` record a check saves when it reaches the end), or
-    every one stored if no walk completed yet. On a night its source fails, the last complete walk
-    still stands, so nothing leaves scope because a page could not be read."""
-    if walk is None:
-        return dict(records)
-    return {key: record for key, record in records.items() if record.last_seen >= walk.last_seen}
-
+# The key of a listing's walk record (CollectContext.walk_to_end, Context.listed_on_last_walk).
+WALK_KEY = "complete"
 
 # A listing that held this many rows is held to its count (CollectContext.check_count).
 LISTED_TO_ASSERT = 50
@@ -394,6 +414,8 @@ class Check:
     commitment: ClassVar[Commitment | None] = None  # the OGP commitment its rules measure
     agency_heading: ClassVar[Words | None] = None  # where its agencies are not public bodies (companies)
     registers: ClassVar[tuple[AgencyRegister, ...]] = ()  # where its records give agencies' register numbers
+    # its `[checks.<name>]` keys with their defaults; the core checks each value's type against its
+    # default's, and by the key's name: `years` lists years, `..._due` is "MM-DD", `..._days` >= 0
     defaults: ClassVar[dict[str, Any]] = {}
 
     @classmethod

@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from .check import Check
+from .calendar import month_day
+from .check import Check, check_years
 from .errors import ConfigError
 from .fetcher import DEADLINE_FACTOR, FetchSettings
 
@@ -164,6 +165,7 @@ def parse_config(raw: Mapping[str, Any], checks: Mapping[str, type[Check]], sour
     check_configs = {}
     for name, check in checks.items():
         check_configs[name] = _section(checks_raw, name, check.defaults, prefix="checks.")
+        _check_by_key_names(f"checks.{name}", check_configs[name])
         check.validate_config(check_configs[name])
     return Config(
         db=monitor["db"],
@@ -258,3 +260,18 @@ def _day(value: Any, where: str) -> date:
         return date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _check_by_key_names(where: str, config: Mapping[str, Any]) -> None:
+    """What a check's keys mean by their names, checked once for every check (see Check.defaults):
+    `years` lists years, a `..._due` text is a yearly day "MM-DD", a `..._days` number is not negative."""
+    for key, value in config.items():
+        if key == "years":
+            check_years(f"{where}.years", value)
+        elif key.endswith("_due") and isinstance(value, str):
+            try:
+                month_day(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}.{key}: {exc}") from None
+        elif key.endswith("_days") and value < 0:
+            raise ConfigError(f"{where}.{key}: must not be negative")

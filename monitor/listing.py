@@ -11,6 +11,7 @@ it needs. The walker owns what every listing shares, so that no check writes it 
 - a page that repeats the one before (or, with `key`, brings no row not already met) means the
   portal ignores its page parameter: the source fails instead of looping;
 - more pages than `max_pages` is an error, never a silent stop;
+- with `last_page`, the walk stops on the last page the portal announces, not on an empty one past it;
 - with `doubt_empty_after_full` (the page size), an empty page 2 after a full page 1 is not taken
   for the end at once: it is fetched once more, afresh (some portals' page forms answer no rows).
 """
@@ -47,6 +48,7 @@ class Listing(Generic[P]):
     key: Callable[[Any], Hashable] | None = None  # a row's identity, where rows may move between pages
     max_pages: int = MAX_PAGES
     doubt_empty_after_full: int | None = None   # page size: an empty page 2 after a full page 1 is read again
+    last_page: Callable[[P], int] | None = None  # the page count a page announces: no page asked past it
 
     def empty_first_page(self) -> str:
         rows = "1 row was" if self.listed_before == 1 else f"{self.listed_before} rows were"

@@ -80,10 +80,8 @@ from datetime import date
 from typing import Any, Iterator, Mapping
 from urllib.parse import quote
 
-from monitor.calendar import month_day
-from monitor.check import (LISTED_TO_DOUBT_SILENCE, Check, CollectContext, Commitment, EvaluateContext,
-                           ProbeContext, Record, Words, check_years, judged_years, listed_on_last_walk,
-                           refusing_empty, rows_found)
+from monitor.check import (LISTED_TO_DOUBT_SILENCE, WALK_KEY, Check, CollectContext, Commitment, EvaluateContext,
+                           ProbeContext, Record, Words, judged_years, refusing_empty, rows_found)
 from monitor.errors import Blocked, ConfigError, LayoutChanged, SourceError
 from monitor.mongolian import fold_name, normalize_text
 from monitor.obligations import Obligation
@@ -93,7 +91,6 @@ from .pages import LETTERS, parse_search
 SEARCH = "declarations.search"
 RULE = "declarations.published"
 OFFICIAL, YEAR, WALK = "declarations.official", "declarations.year", "declarations.walk"
-WALK_KEY = "complete"
 NAME_FIELDS = ("last_name", "first_name")  # kept in the officials table only, never in a record
 ROSTER = "declarations.roster"  # the `source` of data notes about the roster file
 REQUIRED_COLUMNS = ("organization", "last_name", "first_name")
@@ -153,11 +150,6 @@ class DeclarationsCheck(Check):
         for organization in organizations:
             if not isinstance(organization, str) or not normalize_text(organization):
                 raise ConfigError(f"checks.declarations.organizations: {organization!r} is not a name")
-        check_years("checks.declarations.years", config["years"])
-        try:
-            month_day(config["publication_due"])
-        except ValueError as exc:
-            raise ConfigError(f"checks.declarations.publication_due: {exc}") from None
         if config["roster"]:
             read_roster(config["roster"])
 
@@ -202,8 +194,7 @@ class DeclarationsCheck(Check):
     # judging
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
-        current = listed_on_last_walk(ctx.records(OFFICIAL, ("organization_name", "organization_id", "years")),
-                                      ctx.records(WALK).get(WALK_KEY))
+        current = ctx.listed_on_last_walk(OFFICIAL, WALK, ("organization_name", "organization_id", "years"))
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
         matched, unmatched, ambiguous = _match_roster(roster, current, ctx.officials() if roster else {})
         ctx.save_officials((entry.person, entry.last_name, entry.first_name)

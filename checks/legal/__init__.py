@@ -147,9 +147,6 @@ class LegalCheck(Check):
         for category in config["categories"]:
             if not isinstance(category, int) or isinstance(category, bool) or category < 1:
                 raise ConfigError(f"checks.legal.categories: {category!r} is not a category id")
-        for key in ("publish_due_days", "comment_days", "window_days", "lookback_days", "full_walk_days"):
-            if config[key] < 0:
-                raise ConfigError(f"checks.legal.{key}: must not be negative")
         for key in ("preparation_list", "submitted_list"):
             if not config[key].strip():
                 raise ConfigError(f"checks.legal.{key}: must name a list id")

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
 from monitor.check import (AgencyRegister, Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
-                           check_years, judged_years, rows_found)
+                           judged_years, rows_found)
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
 from monitor.obligations import Obligation
@@ -77,10 +77,8 @@ class TenderCheck(Check):
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:
-        check_years("checks.tender.years", config["years"])
-        for key in ("result_due_days", "contract_due_days", "contract_threshold_mnt", "full_walk_days"):
-            if config[key] < 0:
-                raise ConfigError(f"checks.tender.{key}: must not be negative")
+        if config["contract_threshold_mnt"] < 0:
+            raise ConfigError("checks.tender.contract_threshold_mnt: must not be negative")
 
     def collect(self, source: str, ctx: CollectContext) -> None:
         {INVITATIONS: self._collect_invitations, RESULTS: self._collect_results,
