@@ -22,6 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any, Iterator, Mapping
 
+from .alarms import Alarm, after
 from .calendar import ULAANBAATAR
 from .config import SmtpSettings
 from .store import Store
@@ -123,7 +124,7 @@ class Deadline:
         self.seconds = seconds
         self.connection: smtplib.SMTP | None = None  # set by the connection as it is made
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self._alarm: Alarm | None = None
         self._passed = False
 
     @contextmanager
@@ -144,18 +145,16 @@ class Deadline:
                 raise DeadlinePassed(f"deadline of {self.seconds:g} s exceeded")
         finally:
             with self._lock:
-                if self._timer is not None:
-                    self._timer.cancel()
-                self._timer = None
+                if self._alarm is not None:
+                    self._alarm.cancel()
+                self._alarm = None
 
     def _start(self, seconds: float) -> None:
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
-        self._timer.start()
+        self._alarm = after(seconds, self._cut)
 
     def _cut(self) -> None:
         with self._lock:
-            if self._timer is None:  # the step ended meanwhile
+            if self._alarm is None:  # the step ended meanwhile
                 return
             self._passed = True
             sock = self.connection.sock if self.connection is not None else None

@@ -3,7 +3,7 @@
 The fetcher reads the body one receive at a time and checks its clock after each; but a server
 that drips its status line or headers one byte at a time keeps `session.send` inside http.client,
 where every receive meets the per-read timeout and none the deadline. The connections made here
-arm a timer around reading the headers that shuts the socket down when the try's time is up, so
+arm an alarm around reading the headers that shuts the socket down when the try's time is up, so
 the blocked receive returns at once and the try fails; the fetcher then counts it as a deadline
 exceeded, retried like a timeout.
 """
@@ -17,6 +17,8 @@ from typing import Any, Iterator
 import requests
 import urllib3
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .alarms import after
 
 _remaining = threading.local()  # seconds left to the current try on this thread, or unset
 
@@ -40,13 +42,11 @@ class _Watched:
         seconds = getattr(_remaining, "seconds", None)
         if seconds is None:
             return super().getresponse(*args, **kwargs)  # type: ignore[misc]
-        timer = threading.Timer(max(seconds, 0.0), self._cut)
-        timer.daemon = True
-        timer.start()
+        alarm = after(seconds, self._cut)
         try:
             return super().getresponse(*args, **kwargs)  # type: ignore[misc]
         finally:
-            timer.cancel()
+            alarm.cancel()
 
     def _cut(self) -> None:
         if self.sock is not None:
