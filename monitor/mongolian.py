@@ -28,8 +28,8 @@ _CUMULATIVE_RE = re.compile(
 _QUOTES = str.maketrans("", "", "\"'`“”„‟«»‹›‘’‚‛＂＇″′〝〞")
 # Bidirectional controls (LRE..RLO, LRI..PDI, LRM, RLM, ALM) and zero-width characters (ZWSP,
 # ZWNJ, ZWJ, WORD JOINER, BOM).
-_INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-                                    "\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE = re.compile("[\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+                        "\u200b\u200c\u200d\u2060\ufeff]")
 _SCALE = {"сая": Decimal(10) ** 6, "тэрбум": Decimal(10) ** 9}
 
 
@@ -43,7 +43,10 @@ def normalize_text(value: str | None) -> str:
     where every portal text enters, rather than at display."""
     if value is None:
         return ""
-    return " ".join(unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE).split())
+    text = unicodedata.normalize("NFC", str(value))
+    if _INVISIBLE.search(text):  # rare; searching first costs a third of always replacing (350,000 calls a night)
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.split())
 
 
 def fold_name(value: str | None) -> str:
