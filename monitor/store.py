@@ -481,13 +481,19 @@ class Store:
             "select rule, agency_key, agency, status, count(*) from obligations "
             "group by rule, agency_key, agency, status order by rule, agency_key, agency").fetchall()
 
-    def findings(self, check_name: str | None = None, *, open_only: bool = True) -> list[dict[str, Any]]:
+    def findings(self, check_name: str | None = None, *, open_only: bool = True,
+                 state: str | None = None) -> list[dict[str, Any]]:
+        """Finding rows, newest judgement first: open ones only unless `open_only` is False; with
+        `state`, those in that state only (the left-scope ones, without every closed finding ever)."""
         clauses, args = [], []
         if check_name:
             clauses.append("check_name = ?")
             args.append(check_name)
         if open_only:
             clauses.append("is_open = 1")
+        if state:
+            clauses.append("state = ?")
+            args.append(state)
         where = f"where {' and '.join(clauses)}" if clauses else ""
         cursor = self.db.conn.execute(
             f"select * from findings {where} order by judged_on desc, rule, agency, subject", args)
