@@ -71,16 +71,14 @@ class Context:
     def record_keys(self, kind: str) -> set[str]:
         return self._store.record_keys(kind)
 
-    def listed_on_last_walk(self, kind: str, walk: str, fields: Sequence[str] | None = None) -> dict[str, Record]:
-        """The records of a listing whose items may leave (officials, licences) as it stands now:
-        those seen on or after its latest complete walk (the record WALK_KEY of kind `walk`, saved
-        when a walk reaches the end), or every one stored if no walk completed yet. On a night its
-        source fails, the last complete walk still stands: nothing leaves scope for a page unread."""
-        records = self.records(kind, fields)
+    def listed_on_last_walk(self, kind: str, walk: str, fields: Sequence[str] | None = None) -> Iterator[Record]:
+        """The records of a listing whose items may leave (officials, licences) as it stands now,
+        one at a time: those seen on or after its latest complete walk (the record WALK_KEY of kind
+        `walk`, saved when a walk reaches the end), or every one stored if no walk completed yet. On
+        a night its source fails, the last complete walk still stands: nothing leaves for a page unread."""
         last = self.records(walk).get(WALK_KEY)
-        if last is None:
-            return records
-        return {key: record for key, record in records.items() if record.last_seen >= last.last_seen}
+        return (record for record in self.iter_records(kind, fields)
+                if last is None or record.last_seen >= last.last_seen)
 
     def officials(self) -> dict[str, tuple[str, str]]:
         """Officials' names by key (last, first): personal data, kept in one table only."""

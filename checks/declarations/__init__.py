@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator, Mapping
@@ -156,30 +157,27 @@ class DeclarationsCheck(Check):
     # collecting
 
     def collect(self, source: str, ctx: CollectContext) -> None:
-        """Walk every letter; store what was read even when a letter fails, then fail the source."""
+        """Walk every letter, storing each as it is read (what was read is kept when a letter fails,
+        and the source fails); an official met under an earlier letter is stored again, merged."""
         url = f"{ctx.portals['xacxom']}/api/public/xacxom/search"
         last_walk = ctx.records(WALK).get(WALK_KEY)
         listed_before = last_walk.data.get("listed", {}) if last_walk else {}
-        officials: dict[str, dict[str, Any]] = {}
+        officials: dict[str, tuple[list[int], bytes]] = {}  # years and fingerprint: not 40,000 whole officials
         listed: dict[str, int] = {}
-        try:
-            for letter in LETTERS:
-                before = listed_before.get(letter, 0)
-                parse = refusing_empty(lambda page: parse_search(page.json()), lambda found: not found,
-                                       before >= LISTED_TO_DOUBT_SILENCE,
-                                       f"empty where the last complete walk listed {before}")
-                try:
-                    found = ctx.read(parse, "POST", url, json={"firstname": letter})
-                except Blocked:
-                    raise  # its own line: the register keeps the monitor out
-                except SourceError as exc:
-                    raise SourceError(f"letter {letter}: {exc} (the {len(officials)} officials "
-                                      "read before it are kept)") from None
-                listed[letter] = len(found)
-                for official in found:
-                    _merge(ctx, officials, official)
-        finally:
-            _save(ctx, officials)
+        for letter in LETTERS:
+            before = listed_before.get(letter, 0)
+            parse = refusing_empty(lambda page: parse_search(page.json()), lambda found: not found,
+                                   before >= LISTED_TO_DOUBT_SILENCE,
+                                   f"empty where the last complete walk listed {before}")
+            try:
+                found = ctx.read(parse, "POST", url, json={"firstname": letter})
+            except Blocked:
+                raise  # its own line: the register keeps the monitor out
+            except SourceError as exc:
+                raise SourceError(f"letter {letter}: {exc} (the {len(officials)} officials "
+                                  "read before it are kept)") from None
+            listed[letter] = len(found)
+            _save(ctx, [_merged(ctx, officials, official) for official in found])
         if not officials:
             raise LayoutChanged("no official under any letter")
         ctx.check_count(SEARCH, "officials", last_walk.data["officials"] if last_walk else 0, len(officials))
@@ -194,15 +192,15 @@ class DeclarationsCheck(Check):
     # judging
 
     def evaluate(self, ctx: EvaluateContext) -> list[Obligation]:
-        current = ctx.listed_on_last_walk(OFFICIAL, WALK, ("organization_name", "organization_id", "years"))
         roster = read_roster(ctx.config["roster"]) if ctx.config["roster"] else []
-        matched, unmatched, ambiguous = _match_roster(roster, current, ctx.officials() if roster else {})
+        names = ctx.officials() if roster else {}
+        in_scope = {fold_name(name) for name in ctx.config["organizations"]}
+        current, agencies = _officials_to_judge(ctx, in_scope, roster, names)
+        matched, unmatched, ambiguous = _match_roster(roster, current, names)
         ctx.save_officials((entry.person, entry.last_name, entry.first_name)
                                  for entry in unmatched if entry.last_name or entry.first_name)
-        in_scope = {fold_name(name) for name in ctx.config["organizations"]}
         years = judged_years(ctx.config, ctx.as_of, -2, -1)
         year_first_seen = ctx.first_seen(YEAR, [f"/{year}" for year in years])  # dates only: 190k records
-        agencies = _register_agencies(current)
         obligations: list[Obligation] = []
         for year in years:
             due = ctx.calendar.day_of_next_year(year, ctx.config["publication_due"])
@@ -305,25 +303,56 @@ def _roster_rows(reader: Any, where: str) -> list[RosterEntry]:
     return entries
 
 
-def _merge(ctx: CollectContext, officials: dict[str, dict[str, Any]], official: dict[str, Any]) -> None:
-    """Keep a person once, whatever letters returned them."""
+def _merged(ctx: CollectContext, officials: dict[str, tuple[list[int], bytes]],
+            official: dict[str, Any]) -> dict[str, Any]:
+    """A person once, whatever letters returned them: one met before and answered differently has
+    the years of both (`officials`: each one met on this walk, its years and fingerprint as stored)."""
     aid = official["aid_user_num"]
     earlier = officials.get(aid)
-    if earlier is not None and earlier != official:
+    if earlier is not None and earlier[1] != _fingerprint(official):
         ctx.notes.add(SEARCH, f"official {aid} answered differently under two letters; the years were merged")
-        official = {**official, "years": sorted(set(earlier["years"]) | set(official["years"]))}
-    officials[aid] = official
+        official = {**official, "years": sorted(set(earlier[0]) | set(official["years"]))}
+    officials[aid] = (official["years"], _fingerprint(official))
+    return official
 
 
-def _save(ctx: CollectContext, officials: dict[str, dict[str, Any]]) -> None:
+def _fingerprint(official: dict[str, Any]) -> bytes:
+    return hashlib.blake2b(json.dumps(official, sort_keys=True).encode(), digest_size=16).digest()
+
+
+def _save(ctx: CollectContext, officials: list[dict[str, Any]]) -> None:
     """Years first: an official's stored years then always have their year records. Names go to
     the officials table, never into a record."""
-    ctx.save(YEAR, ((f"{aid}/{year}", {"aid_user_num": aid, "year": year})
-                    for aid, official in officials.items() for year in official["years"]))
-    ctx.save_officials((aid, official["last_name"], official["first_name"])
-                             for aid, official in officials.items())
-    ctx.save(OFFICIAL, ((aid, {k: v for k, v in official.items() if k not in NAME_FIELDS})
-                        for aid, official in officials.items()))
+    ctx.save(YEAR, ((f"{official['aid_user_num']}/{year}", {"aid_user_num": official["aid_user_num"], "year": year})
+                    for official in officials for year in official["years"]))
+    ctx.save_officials((official["aid_user_num"], official["last_name"], official["first_name"])
+                       for official in officials)
+    ctx.save(OFFICIAL, ((official["aid_user_num"], {k: v for k, v in official.items() if k not in NAME_FIELDS})
+                        for official in officials))
+
+
+def _officials_to_judge(ctx: EvaluateContext, in_scope: set[str], roster: list[RosterEntry],
+                        names: Mapping[str, tuple[str, str]]) -> tuple[dict[str, Record], dict[str, tuple[str, str]]]:
+    """The register's current officials that can be judged or matched (those of an organisation in
+    scope, and those the roster names by id or by names), and every organisation of the register
+    (see _register_agencies): one pass that keeps a few thousand of the 40,000 officials."""
+    ids = {entry.aid_user_num for entry in roster if entry.aid_user_num}
+    names_keys = {entry.names_key for entry in roster if not entry.aid_user_num}
+    kept: dict[str, Record] = {}
+    organizations: dict[str, set[tuple[str, str | None]]] = {}
+    for record in ctx.listed_on_last_walk(OFFICIAL, WALK, ("organization_name", "organization_id", "years")):
+        name = record.data["organization_name"]
+        organizations.setdefault(fold_name(name), set()).add((name, record.data["organization_id"]))
+        if (fold_name(name) in in_scope or record.key in ids
+                or (names_keys and _names_key(record, names) in names_keys)):
+            kept[record.key] = record
+    return kept, _register_agencies(organizations)
+
+
+def _names_key(record: Record, names: Mapping[str, tuple[str, str]]) -> tuple[str, str, str]:
+    """An official's folded organisation and names, as a roster row without an id is matched."""
+    last_name, first_name = names.get(record.key, ("", ""))
+    return (fold_name(record.data["organization_name"]), fold_name(last_name), fold_name(first_name))
 
 
 def _match_roster(roster: list[RosterEntry], current: dict[str, Record], names: Mapping[str, tuple[str, str]]
@@ -331,10 +360,8 @@ def _match_roster(roster: list[RosterEntry], current: dict[str, Record], names: 
     """Roster rows matched to one current official (by id), matching none, and matching several;
     `names`: each official's (last name, first name) from the officials table."""
     by_names: dict[tuple[str, str, str], list[Record]] = {}
-    for aid, record in current.items():
-        last_name, first_name = names.get(aid, ("", ""))
-        key = (fold_name(record.data["organization_name"]), fold_name(last_name), fold_name(first_name))
-        by_names.setdefault(key, []).append(record)
+    for record in current.values():
+        by_names.setdefault(_names_key(record, names), []).append(record)
     matched: dict[str, RosterEntry] = {}
     unmatched: dict[str, RosterEntry] = {}
     ambiguous: dict[str, tuple[RosterEntry, list[Record]]] = {}
@@ -352,12 +379,9 @@ def _match_roster(roster: list[RosterEntry], current: dict[str, Record], names: 
     return matched, list(unmatched.values()), list(ambiguous.values())
 
 
-def _register_agencies(current: dict[str, Record]) -> dict[str, tuple[str, str]]:
-    """Each organisation of the register by folded name: its name and its single id (else its name)."""
-    seen: dict[str, set[tuple[str, str | None]]] = {}
-    for record in current.values():
-        name, organization_id = record.data["organization_name"], record.data["organization_id"]
-        seen.setdefault(fold_name(name), set()).add((name, organization_id))
+def _register_agencies(seen: Mapping[str, set[tuple[str, str | None]]]) -> dict[str, tuple[str, str]]:
+    """Each organisation of the register by folded name (from its (name, id) pairs as the officials
+    give them): its name and its single id (else its name)."""
     agencies = {}
     for folded, pairs in seen.items():
         name = sorted(pair[0] for pair in pairs)[0]

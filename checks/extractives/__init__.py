@@ -137,7 +137,7 @@ class ExtractivesCheck(Check):
 
 def _valid(ctx: Context) -> dict[str, Record]:
     """The licences the grid's last complete walk listed with the status `Хүчинтэй`."""
-    return {key: licence for key, licence in ctx.listed_on_last_walk(LICENCE, WALK).items() if licence.data["valid"]}
+    return {licence.key: licence for licence in ctx.listed_on_last_walk(LICENCE, WALK) if licence.data["valid"]}
 
 
 def _earliest(rows: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
