@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the store imports Record from here
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """One item a portal showed, as last seen, and when the monitor first and last saw it."""
 

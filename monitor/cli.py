@@ -309,10 +309,9 @@ def _digest(args: argparse.Namespace, config: Config, store: Store, out: TextIO)
 
 
 def _print_summary(result: CheckResult, out: TextIO) -> None:
-    states = {state: sum(1 for f in result.findings if f["state"] == state) for state in ("new", "ongoing", "resolved")}
     print(f"{result.check}: {sum(result.counts.values())} obligations ("
           + ", ".join(f"{n} {status}" for status, n in result.counts.items()) + "); findings "
-          + ", ".join(f"{n} {state}" for state, n in states.items()), file=out)
+          + ", ".join(f"{n} {state}" for state, n in result.finding_states.items()), file=out)
     for source in result.sources:
         if not source["ok"]:
             print(f"  source {source['name']} could not be read: {source['error']}", file=out)

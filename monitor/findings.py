@@ -14,6 +14,7 @@ from .obligations import FINDING_STATUSES, Obligation
 
 Identity = tuple[str, str, str]
 LEFT_SCOPE = "left_scope"  # a closed finding whose obligation left the rule's scope: never closed silently
+FINDING_STATES = ("new", "ongoing", "resolved")  # the states of an open finding (see _state)
 
 
 def rows_to_judge(stored: Iterable[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ FINDING_STATUSES = ("late", "missing")
 MIN_DUE_TO_RATE = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Obligation:
     """One thing that one agency must publish by one due date, judged as of one day."""
 

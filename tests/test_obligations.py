@@ -189,13 +189,15 @@ def test_figures_counted_by_the_store_equal_figures_counted_here():
             == [row.as_dict() for row in agency_figures(obs)])
 
 
-def test_a_result_without_its_obligations_keeps_their_counts():
+def test_a_result_s_summary_keeps_the_counts_of_its_obligations_and_findings():
     from monitor.runner import CheckResult
 
     day = date(2026, 11, 30)
     obligations = [judge(rule="r.x", agency="A", agency_key="a", subject=str(n), due=day - timedelta(days=n),
                          published=None, as_of=day) for n in (0, 3, 9)]
-    result = CheckResult("r", day, [], [], obligations)
-    kept = result.without_obligations()
-    assert kept.obligations == [] and kept.counts == result.counts
-    assert result.counts == {"met": 0, "late": 0, "missing": 2, "pending": 1, "unknown": 0}
+    findings = [{"state": "new"}, {"state": "new"}, {"state": "resolved"}]
+    result = CheckResult("r", day, [], findings, obligations)
+    kept = result.summary()
+    assert kept.obligations == [] and kept.findings == []
+    assert kept.counts == result.counts == {"met": 0, "late": 0, "missing": 2, "pending": 1, "unknown": 0}
+    assert kept.finding_states == result.finding_states == {"new": 2, "ongoing": 0, "resolved": 1}
