@@ -1,5 +1,4 @@
-"""Extractives (OGP 3.3.1.4): each valid mining or exploration licence's yearly EITI report, on time.
-The class docstring is the check's help (`monitor checks`); the portals' parsers are in pages.py."""
+"""Extractives (OGP 3.3.1.4): the class docstring is the check's help (`monitor checks`); pages.py, its parsers."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping
@@ -16,6 +15,7 @@ from .pages import parse_eiti_reports, parse_licence_detail, parse_licence_grid
 LICENCES, DETAILS, REPORTS = "extractives.licences", "extractives.licence_detail", "extractives.reports"
 LICENCE, DETAIL, REPORT = "extractives.licence", "extractives.licence_detail", "extractives.report"
 WALK = "extractives.grid_walk"  # the date of the grid's last walk to its end
+DETAIL_PATH = "/CMCS/License/Details/"  # a licence's page on the cadastre: its grant date, and the evidence
 RULE = "extractives.eiti_report"
 GRID_QUERY = {"rows": 500, "sidx": "Id", "sord": "asc", "_search": "false"}  # 500 licences a page, in id order
 REPORTS_FORM = {"aimagId": "", "isSubmited": 1, "entityTin": "", "licenseNumber": "", "pageSize": 10000,
@@ -31,15 +31,7 @@ class ExtractivesCheck(Check):
     - extractives.licence_detail: each valid licence's page once: its grant date never changes.
     - extractives.reports: one request a judged year, every run (the portal answers it at once).
 
-    Decisions where the rules are silent:
-    - A licence is valid on the run when tonight's grid lists it with the status `Хүчинтэй`.
-    - A licence whose detail page gives no readable grant date cannot be placed in or out of
-      scope: its obligations are `unknown`, with a data note.
-    - The agency is the holder as the detail page names it, keyed by its state register number,
-      else by its name (NFC, spacing collapsed); the subject is the licence code as the cadastre
-      lists it, and the evidence its detail page.
-    - A report row is counted for the year it was asked for; where two rows name one licence, the
-      earliest submission counts.
+    The rule, with what it decides where the order is silent: docs/rules.md, extractives.eiti_report.
     """
 
     name = "extractives"
@@ -57,10 +49,8 @@ class ExtractivesCheck(Check):
         "extractives.licence_detail": Words("Тусгай зөвшөөрлийн дэлгэрэнгүй", "Licence details"),
         "extractives.reports": Words("ОҮИТБС-ын цахим тайлагналын тайлангууд", "EITI e-reporting reports"),
     }
-    basis = {
-        "extractives.eiti_report": Words("Уул уурхай, хүнд үйлдвэрийн сайдын 2020 оны А/37 тушаал, 4 дүгээр хавсралт; ОҮИТБС-ын 4 дүгээр шаардлага; ЗТНТ 3.3.1.4",
-                                         "Order A/37 (2020) of the Minister of Mining and Heavy Industry, annex 4; EITI Standard requirement 4; OGP 3.3.1.4"),
-    }
+    basis = {RULE: Words("Уул уурхай, хүнд үйлдвэрийн сайдын 2020 оны А/37 тушаал, 4 дүгээр хавсралт; ОҮИТБС-ын 4 дүгээр шаардлага; ЗТНТ 3.3.1.4",
+                         "Order A/37 (2020) of the Minister of Mining and Heavy Industry, annex 4; EITI Standard requirement 4; OGP 3.3.1.4")}
     defaults = {"years": [], "report_due": "04-15"}
 
     def collect(self, source: str, ctx: CollectContext) -> None:
@@ -78,7 +68,8 @@ class ExtractivesCheck(Check):
             return rows_found(rows, f"licences ({records} in all)")
         if not rows:
             return "no detail page read: the grid lists no licence"
-        detail = ctx.read(lambda page: parse_licence_detail(page.text()), "GET", _detail_url(ctx, rows[0]["id"]))
+        detail = ctx.read(lambda page: parse_licence_detail(page.text()), "GET",
+                          f"{ctx.portals['cadastre']}{DETAIL_PATH}{rows[0]['id']}")
         return f"licence {rows[0]['id']}: {detail['code']}, granted {detail['granted']}"
 
     def _collect_licences(self, ctx: CollectContext) -> None:
@@ -86,7 +77,8 @@ class ExtractivesCheck(Check):
         ctx.walk_to_end(listing, LICENCE, WALK, source=LICENCES, what="licences")
 
     def _collect_details(self, ctx: CollectContext) -> None:
-        ctx.read_once(DETAIL, {key: _detail_url(ctx, key) for key in _valid(ctx)}, lambda page: parse_licence_detail(page.text()))
+        ctx.read_once(DETAIL, {key: f"{ctx.portals['cadastre']}{DETAIL_PATH}{key}" for key in _valid(ctx)},
+                      lambda page: parse_licence_detail(page.text()))
 
     def _collect_reports(self, ctx: CollectContext) -> None:
         listed = ctx.listed_on_last_read(REPORT, "year")
@@ -131,7 +123,7 @@ class ExtractivesCheck(Check):
                     depends_on=(LICENCES, REPORTS), known=granted is not None, rule=RULE, agency=holder,
                     agency_key=(detail.data["holder_reg_no"] if detail else None) or normalize_text(holder),
                     subject=f"{licence.data['code']}/{year}", due=due, published=published, baseline=baseline,
-                    evidence_url=ctx.evidence("cadastre", _detail_url(ctx, quote(key, safe="")), ctx.portals["cadastre"],
+                    evidence_url=ctx.evidence("cadastre", DETAIL_PATH + quote(key, safe=""), ctx.portals["cadastre"],
                                               source=LICENCES))
 
 
@@ -146,10 +138,6 @@ def _earliest(rows: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
     for row in sorted(rows, key=lambda row: (row["submitted"] is None, row["submitted"] or "")):
         firsts.setdefault(row["code_key"], row)
     return firsts.values()
-
-
-def _detail_url(ctx: Context | ProbeContext, key: str) -> str:
-    return f"{ctx.portals['cadastre']}/CMCS/License/Details/{key}"
 
 
 def _grid_listing(ctx: CollectContext | ProbeContext, listed_before: int = 0) -> Listing[Any]:
