@@ -86,7 +86,7 @@ SOURCES = ("tender.invitations", "tender.results", "tender.result_detail", "tend
            "extractives.licences", "extractives.licence_detail", "extractives.reports")
 ANCHOR_DAYS_AHEAD = 7
 # Issue 7's targets, measured at full scale.
-COLD_WALL_RATIO, WARM_REQUEST_RATIO, PEAK_MB, DIGEST_SECONDS, DIGEST_AGENCIES = 1.5, 1.2, 200, 1.0, 2000
+COLD_WALL_RATIO, WARM_REQUEST_RATIO, PEAK_MB, DIGEST_SECONDS, DIGEST_AGENCIES = 1.5, 1.2, 120, 1.0, 2000
 SITE_SECONDS, SITE_AGENCIES = 60.0, 2800  # issue 17: `monitor site` for the national agencies
 
 
@@ -681,7 +681,8 @@ def print_report(scale: float, sizes: WorldSizes, worlds: Worlds, as_of: date, b
             f"{_verdict(stdlib_ratio <= COLD_WALL_RATIO)}",
             f"  warm requests / floor       {warm_ratio:8.2f}   target <= {WARM_REQUEST_RATIO}     "
             f"{_verdict(warm_ratio <= WARM_REQUEST_RATIO)}",
-            f"  peak memory (MB)            {peak:8.0f}   target < {PEAK_MB}      {_verdict(peak < PEAK_MB)}",
+            f"  peak memory (MB)            {peak:8.0f}   target <= {PEAK_MB} (issue 18; 200 in issue 7)   "
+            f"{_verdict(peak <= PEAK_MB)}",
             f"  digest render (s)           {in_process:8.2f}   target < {DIGEST_SECONDS:g} s for {DIGEST_AGENCIES:,} "
             f"agencies; this digest: {agencies:,} agencies   {_verdict(in_process < DIGEST_SECONDS)}",
             f"  (`monitor digest --format html` as a process: {process.wall:.2f} s wall, {process.peak_mb:.0f} MB peak)",
