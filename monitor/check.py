@@ -111,6 +111,12 @@ class CollectContext(Context):
             raise SourceError(line)
         self.notes.add(source, line)
 
+    def full_walk_due(self, last_full_walk: date | None) -> bool:
+        """Whether tonight a listing read newest first (which stops early on most nights) is walked to
+        its end: when it never was, or not for the check's `full_walk_days`, so that a row listed
+        deep (dated in the past) is met within that many days."""
+        return last_full_walk is None or (self.as_of - last_full_walk).days >= self.config["full_walk_days"]
+
     def walk_to_end(self, listing: Listing[P], kind: str, walk: str, *, source: str, what: str) -> None:
         """Read a listing whose items may leave (licences) to its end, storing each page's rows under
         `kind` by the listing's `key`; then hold the count against the last read and save the walk

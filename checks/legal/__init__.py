@@ -174,7 +174,7 @@ class LegalCheck(Check):
         walks = _walks_by_category(ctx.records(WALK))
         listed = ctx.listed_on_last_read(ACT, "category")
         for category in ctx.config["categories"]:
-            cutoff = _nightly_cutoff(walks.get(category, []), ctx.as_of, ctx.config)
+            cutoff = _nightly_cutoff(ctx, walks.get(category, []))
             complete = self._walk_category(ctx, category, cutoff, listed.get(category, 0))
             _save_walk(ctx, Walk(category, ctx.as_of, None if complete else cutoff))
 
@@ -317,7 +317,7 @@ def _save_walk(ctx: CollectContext, walk: Walk) -> None:
                            "covers_from": covers_from.isoformat() if covers_from else None})])
 
 
-def _nightly_cutoff(walks: list[Walk], as_of: date, config: Mapping[str, Any]) -> date | None:
+def _nightly_cutoff(ctx: CollectContext, walks: list[Walk]) -> date | None:
     """Where tonight's walk of a category may stop; None when a full walk is due.
 
     A full walk is due when the category was never walked to its end, or not for
@@ -325,9 +325,9 @@ def _nightly_cutoff(walks: list[Walk], as_of: date, config: Mapping[str, Any]) -
     the first walk is on or before the baseline, so no act the rules can judge is cut off.
     """
     full = [walk.on for walk in walks if walk.covers_from is None]
-    if not full or (as_of - max(full)).days >= config["full_walk_days"]:
+    if ctx.full_walk_due(max(full, default=None)):
         return None
-    return max(full[0], as_of - timedelta(days=config["lookback_days"]))
+    return max(full[0], ctx.as_of - timedelta(days=ctx.config["lookback_days"]))
 
 
 def _newest_first(dates: list[date]) -> bool:

@@ -148,7 +148,7 @@ class TenderCheck(Check):
         awaited = self._results_awaited(ctx, known) if path == "result" else {}
         for year in judged_years(ctx.config, ctx.as_of, -1, 0):
             walk = walks.get(f"{path}/{year}")
-            full = walk is None or (ctx.as_of - date.fromisoformat(walk.data["full_on"])).days >= ctx.config["full_walk_days"]
+            full = ctx.full_walk_due(date.fromisoformat(walk.data["full_on"]) if walk else None)
             listing = YearListing(ctx, source, path, parse, kind, date_field, year, known, listed.get(year, 0),
                                   doubt_short_end=path == "result")
             complete = listing.walk(full)
