@@ -26,6 +26,11 @@ def run(args: list[str], tmp_path, capsys) -> tuple[int, str, str]:
     ("[fetch]\nconcurrency = 0\n", "fetch.concurrency: must be at least 1"),
     ("[fetch]\ndelay = -1\n", "fetch.delay: must not be negative"),
     ("[monitor\n", "not valid TOML"),
+    # keys checked by their names, for every check alike (monitor.config._check_by_key_names)
+    ("[checks.extractives]\nreport_due = '4-15'\n", "checks.extractives.report_due: '4-15' is not a month and day"),
+    ("[checks.extractives]\nyears = [1999]\n", "checks.extractives.years: 1999 is not a year"),
+    ("[checks.legal]\nfull_walk_days = -1\n", "checks.legal.full_walk_days: must not be negative"),
+    ("[checks.tender]\ncontract_due_days = -3\n", "checks.tender.contract_due_days: must not be negative"),
 ])
 def test_a_bad_config_is_one_line_naming_the_key_and_exit_2(toml, message, tmp_path, capsys):
     config = tmp_path / "monitor.toml"
