@@ -142,7 +142,7 @@ class TenderCheck(Check):
     def _collect_listing(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str,
                          date_field: str) -> None:
         """Walk one listing per year: in full when one is due, else only down to a page it already knows."""
-        known = {r.key: (r.data.get("year"), r.data.get(date_field)) for r in ctx.iter_records(kind)}
+        known = {r.key: (r.data["year"], r.data[date_field]) for r in ctx.iter_records(kind, ("year", date_field))}
         listed = ctx.listed_on_last_read(kind, "year")
         walks = ctx.records(WALK_KIND)
         awaited = self._results_awaited(ctx, known) if path == "result" else {}
@@ -164,7 +164,7 @@ class TenderCheck(Check):
         """Per year, invitations whose status says their result is out but whose row was never seen:
         if a shallow walk does not meet them, the year's listing is walked to its end."""
         awaited: dict[int, set[str]] = defaultdict(set)
-        for record in ctx.iter_records("tender.invitation"):
+        for record in ctx.iter_records("tender.invitation", ("doc_status", "tender_year")):
             if record.data["doc_status"] == "RESULT_TENDER" and record.key not in known:
                 awaited[record.data["tender_year"]].add(record.key)
         return awaited
