@@ -11,7 +11,7 @@ from monitor.errors import LayoutChanged
 
 
 def test_organizations_sample_gives_total_and_entities(fixture_bytes):
-    total, items = parse_organizations_page(json.loads(fixture_bytes("shilendans_organizations.json")))
+    total, items = parse_organizations_page(json.loads(fixture_bytes("shilendans/organizations/sample.json")))
     assert total == 3
     assert [item["id"] for item in items] == ["99101", "99102", "99103"]
     assert items[1] == {"id": "99102", "name": "Жишээ агентлаг", "register_no": "9911002",
@@ -36,7 +36,7 @@ def test_organizations_without_their_structure_raise_layout_changed(payload):
 
 
 def test_reports_sample_reads_month_from_field_then_from_title(fixture_bytes):
-    first, second = parse_reports(json.loads(fixture_bytes("shilendans_reports.json")), 2026)
+    first, second = parse_reports(json.loads(fixture_bytes("shilendans/reports/sample.json")), 2026)
     assert first["report_id"] == "990001"
     assert (first["period"], first["month_from"]) == ("2026-09", "field")
     assert first["posted_at"] == "2026-10-08 16:22:10"
@@ -95,7 +95,7 @@ def test_reports_without_their_structure_raise_layout_changed(payload):
 
 
 def test_mof_sample_gives_every_item_with_its_date(fixture_bytes):
-    items = parse_mof_page(fixture_bytes("mof_budget_performance.html"))
+    items = parse_mof_page(fixture_bytes("mof/sample.html"))
     assert items == [
         {"url": "/article/99812", "title": "2026 оны 10 дугаар сарын улсын нэгдсэн төсвийн гүйцэтгэл",
          "date": "2026-11-09", "date_text": "2026.11.09"},

@@ -11,7 +11,7 @@ from monitor.errors import LayoutChanged
 
 
 def test_the_search_sample_reads_as_two_officials(fixture_bytes):
-    officials = parse_search(json.loads(fixture_bytes("xacxom_search.json")))
+    officials = parse_search(json.loads(fixture_bytes("xacxom/search/sample.json")))
     assert officials == [
         {"aid_user_num": "990001", "first_name": "Жишээсүрэн", "last_name": "Туршилтдаваа",
          "organization_name": "Татварын ерөнхий газар", "organization_id": "99311", "position_num": 12,
@@ -23,7 +23,7 @@ def test_the_search_sample_reads_as_two_officials(fixture_bytes):
 
 
 def test_the_declaration_sample_reads_as_two_years(fixture_bytes):
-    declarations = parse_declarations(json.loads(fixture_bytes("xacxom_declaration.json")))
+    declarations = parse_declarations(json.loads(fixture_bytes("xacxom/declaration/sample.json")))
     assert [(d["year"], d["organization"], d["assigned_date"]) for d in declarations] == [
         (2024, "Татварын ерөнхий газар", "2010-07-16"), (2025, "Татварын ерөнхий газар", "2022-09-18")]
 

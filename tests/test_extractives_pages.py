@@ -60,15 +60,15 @@ def test_lower_case_codes_with_spaces_have_the_listed_code_s_key(written):
 
 
 def test_the_sample_report_in_lower_case_with_a_space_joins_the_grid_s_licence(sample):
-    grid_keys = {row["code_key"] for row in parse_licence_grid(sample("cadastre_license_griddata.json"))[2]}
-    report_keys = {row["code_key"] for row in parse_eiti_reports(sample("eiti_reportListAppend.json"))}
+    grid_keys = {row["code_key"] for row in parse_licence_grid(sample("cadastre/licences/sample.json"))[2]}
+    report_keys = {row["code_key"] for row in parse_eiti_reports(sample("eiti/sample.json"))}
     assert report_keys == grid_keys == {"MV-099129", "XV-099231", "MV-099340"}
 
 
 # 5a: the licence grid
 
 def test_the_sample_grid_page_gives_pages_records_and_three_licences(sample):
-    assert parse_licence_grid(sample("cadastre_license_griddata.json")) == (2, 4, [
+    assert parse_licence_grid(sample("cadastre/licences/sample.json")) == (2, 4, [
         {"id": "99058211", "code": "MV-099129", "code_key": "MV-099129", "area": "Жишээ толгой",
          "type": "Ашиглалтын", "status": "Хүчинтэй", "holder": "Жишээ ресурс ХХК", "valid": True},
         {"id": "99058212", "code": "XV-099231", "code_key": "XV-099231", "area": "Туршилтын хөндий",
@@ -78,7 +78,7 @@ def test_the_sample_grid_page_gives_pages_records_and_three_licences(sample):
 
 
 def test_a_grid_page_past_the_end_has_no_licences(sample):
-    assert parse_licence_grid(sample("cadastre_license_griddata_past_end.json")) == (2, 4, [])
+    assert parse_licence_grid(sample("cadastre/licences/past_end.json")) == (2, 4, [])
 
 
 def test_a_listed_code_is_kept_as_written_and_keyed_upper_case_without_spaces():
@@ -122,7 +122,7 @@ MAINTENANCE = "<html><body><h1>Засвар үйлчилгээ хийгдэж б
 
 
 @pytest.mark.parametrize("answer", [
-    MAINTENANCE, "bot_challenge.html", None, [], {}, {"total": 2, "records": 4},
+    MAINTENANCE, "blocked/bot_challenge.html", None, [], {}, {"total": 2, "records": 4},
     {"total": 2, "records": 4, "rows": None}, {"total": 2, "records": 4, "rows": {"id": 1}},
     _grid(_cells()[:6]), _grid([]), {"total": 1, "records": 1, "rows": [{"id": 1}]},
     {"total": 1, "records": 1, "rows": ["58211"]}, _grid(_cells(), total=None), _grid(_cells(), total="two"),
@@ -131,19 +131,19 @@ MAINTENANCE = "<html><body><h1>Засвар үйлчилгээ хийгдэж б
 ], ids=lambda answer: str(answer)[:40])
 def test_a_grid_answer_without_its_structure_is_a_changed_layout(answer, sample):
     with pytest.raises(LayoutChanged):
-        parse_licence_grid(sample(answer) if answer == "bot_challenge.html" else answer)
+        parse_licence_grid(sample(answer) if answer == "blocked/bot_challenge.html" else answer)
 
 
 # 5b: one licence's page
 
 def test_the_sample_licence_page(sample):
-    assert parse_licence_detail(sample("cadastre_license_details.html")) == {
+    assert parse_licence_detail(sample("cadastre/licence_detail/sample.html")) == {
         "code": "MV-099129", "code_key": "MV-099129", "status": "Хүчинтэй", "holder": "Жишээ ресурс ХХК",
         "holder_reg_no": "9950691", "granted": "2012-03-14", "expiry": "2042-03-14", "unreadable": {}}
 
 
 def test_the_sample_licence_page_without_a_register_number(fixture_bytes):
-    assert parse_licence_detail(fixture_bytes("cadastre_license_details_no_regno.html")) == {
+    assert parse_licence_detail(fixture_bytes("cadastre/licence_detail/sample_without_register_number.html")) == {
         "code": "XV-099412", "code_key": "XV-099412", "status": "Хүчинтэй", "holder": "Жишээ алт ХХК",
         "holder_reg_no": None, "granted": "2026-02-10", "expiry": "2031-02-10", "unreadable": {}}
 
@@ -169,7 +169,7 @@ def test_markup_in_the_licence_object_s_holder_is_kept_as_text(holder):
 
 
 @pytest.mark.parametrize("page", [
-    "bot_challenge.html", "", MAINTENANCE, _detail_page("var licence = {};"), _detail_page("var x = 1;"),
+    "blocked/bot_challenge.html", "", MAINTENANCE, _detail_page("var licence = {};"), _detail_page("var x = 1;"),
     "<html><body><p>var license = {\"Code\": \"MV-1\"};</p></body></html>",
     _detail_page("var license = {Code: 'MV-1', StatusName: 'Хүчинтэй', HolderLookup: 'Жишээ'};"),
     _detail_page('var license = {"Code": "MV-1", "StatusName": "Хүчинтэй",'),
@@ -183,7 +183,7 @@ def test_markup_in_the_licence_object_s_holder_is_kept_as_text(holder):
 ], ids=lambda page: page[-50:])
 def test_a_licence_page_without_a_readable_licence_object_is_a_changed_layout(page, sample):
     with pytest.raises(LayoutChanged):
-        parse_licence_detail(sample(page) if page == "bot_challenge.html" else page)
+        parse_licence_detail(sample(page) if page == "blocked/bot_challenge.html" else page)
 
 
 def test_no_licence_object_says_so():
@@ -246,7 +246,7 @@ def test_an_unreadable_submitted_date_is_noted(written):
 # 5c: the EITI reports
 
 def test_the_sample_reports(sample):
-    assert parse_eiti_reports(sample("eiti_reportListAppend.json")) == [
+    assert parse_eiti_reports(sample("eiti/sample.json")) == [
         {"licence": "xv-099231 ", "code_key": "XV-099231", "year": 2025, "submitted": "2026-04-17",
          "entity_tin": "9950702", "entity_name": "Туршилт майнинг ХХК", "status": "Илгээсэн", "unreadable": {}},
         {"licence": "MV-099129", "code_key": "MV-099129", "year": 2025, "submitted": "2026-04-10",
@@ -282,7 +282,7 @@ def test_an_error_answer_is_the_portal_s_error_with_its_message(answer, message)
 
 
 @pytest.mark.parametrize("answer", [
-    "bot_challenge.html", MAINTENANCE, None, [], {}, {"data": "none"}, {"data": {"rows": []}},
+    "blocked/bot_challenge.html", MAINTENANCE, None, [], {}, {"data": "none"}, {"data": {"rows": []}},
     {"message": ""}, {"error": True}, {"data": [None]}, {"data": [{"year": 2025}]},
     {"data": [{"licenseNumber": " ", "year": 2025}]}, {"data": [{"licenseNumber": "MV-1"}]},
     {"data": [{"licenseNumber": "MV-1", "year": "2025 он"}]}, {"data": [{"licenseNumber": "MV-1", "year": True}]},
@@ -290,7 +290,7 @@ def test_an_error_answer_is_the_portal_s_error_with_its_message(answer, message)
 ], ids=lambda answer: str(answer)[:40])
 def test_a_reports_answer_without_its_structure_is_a_changed_layout(answer, sample):
     with pytest.raises(LayoutChanged):
-        parse_eiti_reports(sample(answer) if answer == "bot_challenge.html" else answer)
+        parse_eiti_reports(sample(answer) if answer == "blocked/bot_challenge.html" else answer)
 
 
 def test_an_answer_without_data_says_so():

@@ -35,7 +35,7 @@ def _component(law_id: str = "99230709635751", enacted: str = "2026-06-04", enfo
 # the register (4a)
 
 def test_the_sample_register_page_gives_one_act(fixture_bytes):
-    assert parse_register_page(json.loads(fixture_bytes("legalinfo_ajaxListBody.json"))) == [
+    assert parse_register_page(json.loads(fixture_bytes("legalinfo/sample.json"))) == [
         {"law_id": "99230709635751", "title": "Жишээ ил тод байдлын тухай",
          "gazette": "Төрийн мэдээлэл эмхэтгэл: 2026 он, №24",
          "url": "https://legalinfo.mn/mn/detail?lawId=99230709635751",
@@ -97,13 +97,13 @@ def test_a_fragment_of_comments_only_is_a_changed_layout():
 # the drafts (4b)
 
 def test_the_sample_draft_lists(fixture_bytes):
-    count, drafts = parse_drafts_page(json.loads(fixture_bytes("parliament_tusulList_preparation.json")))
+    count, drafts = parse_drafts_page(json.loads(fixture_bytes("parliament/sample_preparation.json")))
     assert count == 2
     assert drafts[0] == {"id": "99c0ffee-0000-4000-8000-000000000002",
                          "name": "“Туршилтын тухай хууль”-д нэмэлт оруулах тухай хуулийн төсөл",
                          "law_date": None, "publish_date": "2026-04-20",
                          "creator_id": "99002", "creator_name": "Улсын Их Хурлын гишүүн Жишээ Б.", "unreadable": {}}
-    count, drafts = parse_drafts_page(json.loads(fixture_bytes("parliament_tusulList_submitted.json")))
+    count, drafts = parse_drafts_page(json.loads(fixture_bytes("parliament/sample_submitted.json")))
     assert count == 2
     assert [(d["id"][-1], d["law_date"], d["publish_date"]) for d in drafts] == [
         ("3", "2026-06-10", "2026-06-11"), ("1", "2026-05-05", "2026-05-06")]

@@ -18,7 +18,7 @@ def _json(fixture_bytes, name):
 # invitations (1a)
 
 def test_sample_invitations_parse(fixture_bytes):
-    total, items = parse_invitation_page(_json(fixture_bytes, "tender_opendata_invitation.json"))
+    total, items = parse_invitation_page(_json(fixture_bytes, "tender/invitations/sample.json"))
     assert total == 5
     assert [i["number"] for i in items] == [
         "ЖШГ/20260801000/01/01", "ЖШГ/20260802001/02/01", "ЖШГ/20260803002/03/01"]
@@ -33,7 +33,7 @@ def test_sample_invitations_parse(fixture_bytes):
 
 
 def test_invitation_ids_as_numbers_or_strings_both_give_strings(fixture_bytes):
-    _, items = parse_invitation_page(_json(fixture_bytes, "tender_opendata_invitation.json"))
+    _, items = parse_invitation_page(_json(fixture_bytes, "tender/invitations/sample.json"))
     # the sample has invitationId once as a string and once as a JSON number
     assert [i["invitation_id"] for i in items] == ["1990000001000", "1990000001001", "1990000001002"]
     assert all(isinstance(i["invitation_id"], str) and isinstance(i["client_id"], str) for i in items)
@@ -50,7 +50,7 @@ def test_client_id_as_string_or_number_gives_the_same_string():
 
 
 def test_all_seven_real_records_parse(fixture_bytes):
-    payload = _json(fixture_bytes, "real_tender_opendata_records.json")
+    payload = _json(fixture_bytes, "tender/invitations/real_records.json")
     total, items = parse_invitation_page(payload)
     assert total == 7
     assert len(items) == 7
@@ -66,7 +66,7 @@ def test_all_seven_real_records_parse(fixture_bytes):
 
 
 def test_real_record_trailing_space_agency_is_normalised(fixture_bytes):
-    _, items = parse_invitation_page(_json(fixture_bytes, "real_tender_opendata_records.json"))
+    _, items = parse_invitation_page(_json(fixture_bytes, "tender/invitations/real_records.json"))
     [ett] = [i for i in items if i["number"] == "ЭТТХК/20260102321/01/01"]
     assert ett["agency"] == "Эрдэнэс Таван Толгой"
     assert ett["client_id"] == "1453535505115"
@@ -89,7 +89,7 @@ def test_invitation_without_open_date_has_none():
 
 def test_unauthorized_answer_is_a_portal_error(fixture_bytes):
     with pytest.raises(PortalError) as info:
-        parse_invitation_page(_json(fixture_bytes, "tender_opendata_unauthorized.json"))
+        parse_invitation_page(_json(fixture_bytes, "tender/invitations/token_expired.json"))
     assert str(info.value) == "return_code 401: Token expired"
     assert isinstance(info.value, SourceError)
 
@@ -118,7 +118,7 @@ def test_invitation_answer_without_expected_structure_is_layout_changed(payload)
 # results listing (1b)
 
 def test_results_page_parses(fixture_bytes):
-    rows = parse_results_page(fixture_bytes("tender_results.html"))
+    rows = parse_results_page(fixture_bytes("tender/results/sample.html"))
     assert [r["number"] for r in rows] == [
         "ЖШГ/20260801000/01/01", "ЖШГ/20260802001/02/01", "ЖШГ/20260601009/01/01"]
     first = rows[0]
@@ -131,7 +131,7 @@ def test_results_page_parses(fixture_bytes):
 
 
 def test_results_page_reads_decimal_budget_and_dmy_notice_date(fixture_bytes):
-    rows = parse_results_page(fixture_bytes("tender_results.html"))
+    rows = parse_results_page(fixture_bytes("tender/results/sample.html"))
     second = rows[1]
     assert Decimal(second["budget"]) == Decimal("45500000")      # "45,500,000.00 ₮"
     assert second["notice_date"] == "2026-10-28"                 # "28/10/2026"
@@ -139,7 +139,7 @@ def test_results_page_reads_decimal_budget_and_dmy_notice_date(fixture_bytes):
     assert rows[2]["detail_id"] == "1990000009003"
 
 
-@pytest.mark.parametrize("page", ["tender_results.html", "tender_results_class.html"],
+@pytest.mark.parametrize("page", ["tender/results/sample.html", "tender/results/sample_table_as_class.html"],
                          ids=["id (2023 captures)", "class (the 2025-26 site)"])
 def test_results_listing_is_read_whether_tender_result_table_is_an_id_or_a_class(fixture_bytes, page):
     rows = parse_results_page(fixture_bytes(page))
@@ -150,12 +150,12 @@ def test_results_listing_is_read_whether_tender_result_table_is_an_id_or_a_class
 
 
 def test_results_page_accepts_text_as_well_as_bytes(fixture_bytes):
-    html = fixture_bytes("tender_results.html")
+    html = fixture_bytes("tender/results/sample.html")
     assert parse_results_page(html.decode("utf-8")) == parse_results_page(html)
 
 
 def test_results_page_past_the_end_is_empty(fixture_bytes):
-    assert parse_results_page(fixture_bytes("tender_results_past_end.html")) == []
+    assert parse_results_page(fixture_bytes("tender/results/past_end.html")) == []
 
 
 def test_results_page_without_the_table_is_layout_changed():
@@ -178,7 +178,7 @@ def test_results_row_with_too_few_cells_is_layout_changed():
 # result detail (1c)
 
 def test_result_detail_awards_only_the_selected_bidder(fixture_bytes):
-    detail = parse_result_detail(fixture_bytes("tender_result_detail.html"))
+    detail = parse_result_detail(fixture_bytes("tender/result_detail/sample.html"))
     assert Decimal(detail["awarded"]) == Decimal("91420000")
     assert detail["procedure"] == "Нээлттэй тендер шалгаруулалтын арга"
     assert [b["status"] for b in detail["bidders"]] == ["Шалгарсан", "Шалгараагүй", "Татгалзсан"]
@@ -217,7 +217,7 @@ def test_result_detail_without_bidder_table_is_layout_changed():
 # contracts listing (1d)
 
 def test_contracts_page_parses(fixture_bytes):
-    rows = parse_contracts_page(fixture_bytes("tender_contracts.html"))
+    rows = parse_contracts_page(fixture_bytes("tender/contracts/sample.html"))
     assert [r["number"] for r in rows] == ["ЖШГ/20260801000/01/01", "ЖШГ/20260802001/02/01"]
     first = rows[0]
     assert first["contract_number"] == "ЖГЭ-2026/014"
@@ -235,7 +235,7 @@ def test_contracts_page_empty_tbody_is_empty():
 
 def test_contracts_page_without_the_table_is_layout_changed(fixture_bytes):
     with pytest.raises(LayoutChanged) as info:
-        parse_contracts_page(fixture_bytes("tender_results.html"))
+        parse_contracts_page(fixture_bytes("tender/results/sample.html"))
     assert str(info.value) == "layout changed: no #contract-table"
 
 
