@@ -33,3 +33,9 @@ def tender_portal(world: TenderWorld, monkeypatch: pytest.MonkeyPatch) -> Iterat
 def fixture_bytes():
     """Read one file of tests/fixtures as bytes."""
     return lambda name: (FIXTURES / name).read_bytes()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--write-expected", action="store_true",
+                     help="tests/test_parsers.py: write each selected case's <case>.expected.json from what its "
+                          "parser gives, instead of comparing (tests/fixtures/README.md)")

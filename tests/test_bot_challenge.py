@@ -22,7 +22,7 @@ from monitor.registry import available_checks
 from conftest import FIXTURES
 
 URL = "https://portal.test/mn/result/"
-CHALLENGE = (FIXTURES / "bot_challenge.html").read_bytes()
+CHALLENGE = (FIXTURES / "blocked/bot_challenge.html").read_bytes()
 CLOUDFLARE = {"server": "cloudflare", "cf-mitigated": "challenge", "cf-ray": "8f1c2d3e4f5a6b7c-HKG"}
 HTML = "text/html; charset=UTF-8"
 D = date(2026, 11, 26)

@@ -128,11 +128,11 @@ def test_a_fixed_anchor_shows_the_same_world_progressing() -> None:
 
 def test_invitations_envelope_and_records_match_the_live_shape(portal: DemoPortal, world: TenderWorld) -> None:
     answer = invitations(portal, current_page=1, per_page=3)
-    sample = json.loads((FIXTURES / "tender_opendata_invitation.json").read_text("utf-8"))
+    sample = json.loads((FIXTURES / "tender/invitations/sample.json").read_text("utf-8"))
     assert answer.keys() == sample.keys()
     assert (answer["return_code"], answer["message"], answer["total"]) == (200, "Амжилттай", len(world.tenders))
     assert (answer["per_page"], answer["current_page"], len(answer["data"])) == (3, 1, 3)
-    real = json.loads((FIXTURES / "real_tender_opendata_records.json").read_text("utf-8"))["data"]
+    real = json.loads((FIXTURES / "tender/invitations/real_records.json").read_text("utf-8"))["data"]
     always = set.intersection(*(set(r) for r in real))
     anywhere = set.union(*(set(r) for r in real))
     for record in (t.record() for t in world.tenders):
@@ -155,7 +155,7 @@ def test_invitations_without_the_token_answer_401_inside_http_200(portal: DemoPo
         response = requests.post(f"{portal.url}/api/invitation", data={"current_page": 1, "per_page": 3},
                                  headers=headers, timeout=5)
         assert response.status_code == 200
-        assert response.json() == json.loads((FIXTURES / "tender_opendata_unauthorized.json").read_text("utf-8"))
+        assert response.json() == json.loads((FIXTURES / "tender/invitations/token_expired.json").read_text("utf-8"))
 
 
 def test_invitations_refuse_per_page_out_of_range(portal: DemoPortal) -> None:
@@ -183,7 +183,7 @@ def test_results_listing_honours_perpage_and_keeps_the_sample_layout(portal: Dem
                         timeout=5).text
     assert len(tbody_rows(html, "tender-result-table")) == 7
     headers = lxml.html.fromstring(html).xpath("//div[@id='tender-result-table']//thead//th")
-    sample = lxml.html.fromstring((FIXTURES / "tender_results.html").read_text("utf-8")).xpath("//thead//th")
+    sample = lxml.html.fromstring((FIXTURES / "tender/results/sample.html").read_text("utf-8")).xpath("//thead//th")
     assert [h.text_content() for h in headers] == [h.text_content() for h in sample]
 
 

@@ -143,7 +143,7 @@ def test_national_sizes_ask_thousands_of_licences_60_percent_valid_three_quarter
 
 def test_the_grid_answers_in_the_sample_shape_and_pages_by_500():
     world = build_extractives_world(ANCHOR, licences=1200)
-    shape = json.loads(sample("cadastre_license_griddata.json"))
+    shape = json.loads(sample("cadastre/licences/sample.json"))
     with DemoPortal(extractives_routes(world)) as portal:
         pages = [grid(portal, page) for page in (1, 2, 3)]
         past_end = grid(portal, 4)
@@ -160,7 +160,7 @@ def test_the_grid_answers_in_the_sample_shape_and_pages_by_500():
 
 
 def test_the_detail_page_holds_a_json_object_of_the_sample_keys(world, portal):
-    shape = json.loads(LICENSE_OBJECT.search(sample("cadastre_license_details.html")).group(1))
+    shape = json.loads(LICENSE_OBJECT.search(sample("cadastre/licence_detail/sample.html")).group(1))
     late, no_regno = by_code(world)[world.planted["late"]], by_code(world)[world.planted["no_regno"]]
     page = detail(portal, late.id)
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -177,7 +177,7 @@ def test_the_detail_page_holds_a_json_object_of_the_sample_keys(world, portal):
 
 
 def test_the_reports_answer_in_the_sample_shape_newest_first(world, portal):
-    shape = json.loads(sample("eiti_reportListAppend.json"))["data"]
+    shape = json.loads(sample("eiti/sample.json"))["data"]
     rows = reports(portal)
     assert len(rows) == len(world.submitted(YEAR))
     assert {tuple(row) for row in rows} == {tuple(row) for row in shape}  # key sets and order, dated or not

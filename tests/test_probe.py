@@ -19,7 +19,7 @@ from conftest import FIXTURES
 
 D = date(2026, 12, 3)
 TOKEN = "probe-secret-7f9a2c"
-CHALLENGE = (FIXTURES / "bot_challenge.html").read_bytes()
+CHALLENGE = (FIXTURES / "blocked/bot_challenge.html").read_bytes()
 ALL_SOURCES = [source for name in sorted(available_checks()) for source in available_checks()[name].sources]
 
 

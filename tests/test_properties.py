@@ -96,27 +96,27 @@ def only_documented_errors(parse: Callable[[Any], Any], payload: Any) -> None:
 
 
 HTML_PARSERS = [
-    (tender_pages.parse_results_page, "tender_results.html"),
-    (tender_pages.parse_result_detail, "tender_result_detail.html"),
-    (tender_pages.parse_contracts_page, "tender_contracts.html"),
-    (budget_mof.parse_mof_page, "mof_budget_performance.html"),
+    (tender_pages.parse_results_page, "tender/results/sample.html"),
+    (tender_pages.parse_result_detail, "tender/result_detail/sample.html"),
+    (tender_pages.parse_contracts_page, "tender/contracts/sample.html"),
+    (budget_mof.parse_mof_page, "mof/sample.html"),
 ]
 JSON_PARSERS = [
-    (tender_pages.parse_invitation_page, "tender_opendata_invitation.json"),
-    (tender_pages.parse_invitation_page, "real_tender_opendata_records.json"),
-    (declarations_pages.parse_search, "xacxom_search.json"),
-    (declarations_pages.parse_declarations, "xacxom_declaration.json"),
-    (budget_shilendans.parse_organizations_page, "shilendans_organizations.json"),
-    (lambda payload: budget_shilendans.parse_reports(payload, 2026), "shilendans_reports.json"),
-    (legal_pages.parse_register_page, "legalinfo_ajaxListBody.json"),
-    (legal_pages.parse_drafts_page, "parliament_tusulList_preparation.json"),
-    (legal_pages.parse_drafts_page, "parliament_tusulList_submitted.json"),
+    (tender_pages.parse_invitation_page, "tender/invitations/sample.json"),
+    (tender_pages.parse_invitation_page, "tender/invitations/real_records.json"),
+    (declarations_pages.parse_search, "xacxom/search/sample.json"),
+    (declarations_pages.parse_declarations, "xacxom/declaration/sample.json"),
+    (budget_shilendans.parse_organizations_page, "shilendans/organizations/sample.json"),
+    (lambda payload: budget_shilendans.parse_reports(payload, 2026), "shilendans/reports/sample.json"),
+    (legal_pages.parse_register_page, "legalinfo/sample.json"),
+    (legal_pages.parse_drafts_page, "parliament/sample_preparation.json"),
+    (legal_pages.parse_drafts_page, "parliament/sample_submitted.json"),
 ]
 
 
 def test_the_register_fragment_survives_mutated_html() -> None:
     """legalinfo's rows are HTML inside JSON: mutate the fragment itself."""
-    sample = json.loads((FIXTURES / "legalinfo_ajaxListBody.json").read_text(encoding="utf-8"))
+    sample = json.loads((FIXTURES / "legalinfo/sample.json").read_text(encoding="utf-8"))
     FAST(given(mutations(sample["Html"]))(
         lambda html: only_documented_errors(legal_pages.parse_register_page, {**sample, "Html": html})))()
 

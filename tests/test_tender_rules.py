@@ -523,7 +523,7 @@ def test_results_layout_change_is_reported(portal, make_runner):
 
 
 def test_return_code_401_is_reported(portal, make_runner, fixture_bytes):
-    portal.down["invitations"] = (200, fixture_bytes("tender_opendata_unauthorized.json"))
+    portal.down["invitations"] = (200, fixture_bytes("tender/invitations/token_expired.json"))
     res = run(make_runner())
     src = sources(res)
     assert src["tender.invitations"] == {"name": "tender.invitations", "ok": False,
@@ -533,7 +533,7 @@ def test_return_code_401_is_reported(portal, make_runner, fixture_bytes):
 
 
 def test_return_code_401_without_a_token_names_the_variable(portal, make_runner, fixture_bytes):
-    portal.down["invitations"] = (200, fixture_bytes("tender_opendata_unauthorized.json"))
+    portal.down["invitations"] = (200, fixture_bytes("tender/invitations/token_expired.json"))
     res = run(make_runner(environ={}))
     error = sources(res)["tender.invitations"]["error"]
     assert error.startswith("return_code 401: Token expired")
@@ -649,7 +649,7 @@ def test_results_listing_that_ignores_its_page_parameter_is_layout_changed(porta
 
 def test_contract_finding_identity_is_stable_when_invitations_fail_first(portal, make_runner, fixture_bytes):
     _day_one(portal)
-    portal.down["invitations"] = (200, fixture_bytes("tender_opendata_unauthorized.json"))
+    portal.down["invitations"] = (200, fixture_bytes("tender/invitations/token_expired.json"))
     runner = make_runner()
     first = run(runner, as_of=date(2026, 11, 28))
     assert all(f["agency_key"] == str(CLIENT_1) for f in first.as_json()["findings"] if f["rule"] == CONTRACT)
