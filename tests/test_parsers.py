@@ -14,7 +14,7 @@ import pytest
 
 from checks.budget.consolidated_pages import parse_mof_page
 from checks.budget.entity_pages import parse_organizations_page, parse_reports
-from checks.declarations.pages import LETTERS, parse_declarations, parse_search, register_id
+from checks.declarations.pages import LETTERS, parse_search, register_id
 from checks.extractives.pages import licence_code_key, parse_eiti_reports, parse_licence_detail, parse_licence_grid
 from checks.legal.pages import draft_name_key, parse_drafts_page, parse_register_page
 from checks.tender.pages import parse_contracts_page, parse_invitation_page, parse_result_detail, parse_results_page
@@ -32,7 +32,6 @@ PARSERS: dict[str, Callable[[Any], Any]] = {  # folder: its parser (the probe's 
     "shilendans/reports": lambda payload: parse_reports(payload, 2026),  # budget.reports, asked for 2026
     "mof": parse_mof_page,  # budget.mof
     "xacxom/search": parse_search,  # declarations.search
-    "xacxom/declaration": parse_declarations,
     "cadastre/licences": parse_licence_grid,  # extractives.licences
     "cadastre/licence_detail": parse_licence_detail,  # extractives.licence_detail
     "eiti": parse_eiti_reports,  # extractives.reports

@@ -105,7 +105,6 @@ JSON_PARSERS = [
     (tender_pages.parse_invitation_page, "tender/invitations/sample.json"),
     (tender_pages.parse_invitation_page, "tender/invitations/real_records.json"),
     (declarations_pages.parse_search, "xacxom/search/sample.json"),
-    (declarations_pages.parse_declarations, "xacxom/declaration/sample.json"),
     (budget_shilendans.parse_organizations_page, "shilendans/organizations/sample.json"),
     (lambda payload: budget_shilendans.parse_reports(payload, 2026), "shilendans/reports/sample.json"),
     (legal_pages.parse_register_page, "legalinfo/sample.json"),

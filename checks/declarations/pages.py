@@ -1,9 +1,9 @@
 """Parsers for xacxom.iaac.mn (portals.md section 3): JSON in, plain records out.
 
-Verified shapes: the search answer (3a) `{"retdata": [{aid_user_num, first_name, last_name,
-organization_name, organization_id, position_num, position_name, years}]}` and one person's
-declarations (3b) `{"retdata": [{org_names, name, position_name, rocivilservice, assigned_date,
-year, ...}]}`. Assumed, because no capture shows it: a letter nobody's name starts with answers
+Verified shape: the search answer (3a) `{"retdata": [{aid_user_num, first_name, last_name,
+organization_name, organization_id, position_num, position_name, years}]}`, whose `years` are
+all the check needs (one person's declarations, 3b, are only linked as the evidence, never read).
+Assumed, because no capture shows it: a letter nobody's name starts with answers
 `"retdata": []` or `"retdata": null` (both read as nobody). Ids come as JSON numbers or strings
 (`aid_user_num`, `organization_id`); both are read as the same decimal string. Each parser raises
 LayoutChanged when the structure it relies on is absent: a missing `retdata`, a person without
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.errors import LayoutChanged
-from monitor.mongolian import normalize_text, parse_date
+from monitor.mongolian import normalize_text
 
 # The first letters of the Mongolian Cyrillic alphabet, in the order the register is walked.
 LETTERS = tuple("АБВГДЕЁЖЗИЙКЛМНОӨПРСТУҮФХЦЧШЩЪЫЬЭЮЯ")
@@ -23,26 +23,6 @@ LETTERS = tuple("АБВГДЕЁЖЗИЙКЛМНОӨПРСТУҮФХЦЧШЩЪЫ�
 def parse_search(payload: Any) -> list[dict[str, Any]]:
     """The officials of one search answer (3a), names and organisation normalised (NFC, spacing)."""
     return [_official(item) for item in _retdata(payload, "search")]
-
-
-def parse_declarations(payload: Any) -> list[dict[str, Any]]:
-    """One person's published declarations (3b), one dict per year, oldest first."""
-    declarations = []
-    for item in _retdata(payload, "declaration"):
-        if not isinstance(item, dict) or "year" not in item:
-            raise LayoutChanged("declaration without year")
-        assigned = item.get("assigned_date")
-        try:
-            assigned_on = parse_date(assigned) if isinstance(assigned, str) else None
-        except ValueError:
-            assigned_on = None
-        declarations.append({
-            "year": _year(item["year"]),
-            "organization": normalize_text(item.get("org_names")),
-            "position_name": normalize_text(item.get("position_name")),
-            "assigned_date": assigned_on.isoformat() if assigned_on else None,
-        })
-    return sorted(declarations, key=lambda d: d["year"])
 
 
 def register_id(value: Any) -> str:
