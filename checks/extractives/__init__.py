@@ -31,7 +31,7 @@ class ExtractivesCheck(Check):
     - extractives.licence_detail: each valid licence's page once: its grant date never changes.
     - extractives.reports: one request a judged year, every run (the portal answers it at once).
 
-    The rule, with what it decides where the order is silent: docs/rules.md, extractives.eiti_report.
+    The rule and what it decides where the order is silent: the methodology (docs/rules.md; the site's rule page).
     """
 
     name = "extractives"
