@@ -6,13 +6,16 @@ thousands of requests; here one daemon thread, started on first use, rings them 
 """
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
+import logging
 import threading
 import time
 from typing import Callable
 
+log = logging.getLogger(__name__)
+
+LONGEST_WAIT = 3600.0  # seconds the thread sleeps at most before it looks at its alarms again
 
 class Alarm:
     """A call due at a time, unless cancelled first (as a threading.Timer, without its thread)."""
@@ -57,10 +60,14 @@ class _Alarms:
                     if wait is not None and wait <= 0:
                         alarm = heapq.heappop(self._due)[2]
                         break
-                    self._changed.wait(wait)
+                    # a long wait in steps: past threading.TIMEOUT_MAX (an infinite deadline) wait()
+                    # would raise, and the one thread that rings every alarm would be gone
+                    self._changed.wait(None if wait is None else min(wait, LONGEST_WAIT))
             if not alarm.cancelled:
-                with contextlib.suppress(Exception):  # a failing ring must not stop every later one
+                try:
                     alarm.ring()
+                except Exception:  # a failing ring must not stop every later one
+                    log.exception("an alarm failed to ring")
 
 
 after = _Alarms().after

@@ -419,7 +419,8 @@ class Check:
     agency_heading: ClassVar[Words | None] = None  # where its agencies are not public bodies (companies)
     registers: ClassVar[tuple[AgencyRegister, ...]] = ()  # where its records give agencies' register numbers
     # its `[checks.<name>]` keys with their defaults; the core checks each value's type against its
-    # default's, and by the key's name: `years` lists years, `..._due` is "MM-DD", `..._days` >= 0
+    # default's, and by the key's name: a `years` list holds years, a `..._due` text is "MM-DD", a
+    # `..._days` number is >= 0 (name a key otherwise if it means something else)
     defaults: ClassVar[dict[str, Any]] = {}
 
     @classmethod

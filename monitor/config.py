@@ -264,14 +264,15 @@ def _day(value: Any, where: str) -> date:
 
 def _check_by_key_names(where: str, config: Mapping[str, Any]) -> None:
     """What a check's keys mean by their names, checked once for every check (see Check.defaults):
-    `years` lists years, a `..._due` text is a yearly day "MM-DD", a `..._days` number is not negative."""
+    a `years` list lists years, a `..._due` text is a yearly day "MM-DD", a `..._days` number is not
+    negative. A key of that name holding another type (a plugin's own meaning) is left to the check."""
     for key, value in config.items():
-        if key == "years":
+        if key == "years" and isinstance(value, list):
             check_years(f"{where}.years", value)
         elif key.endswith("_due") and isinstance(value, str):
             try:
                 month_day(value)
             except ValueError as exc:
                 raise ConfigError(f"{where}.{key}: {exc}") from None
-        elif key.endswith("_days") and value < 0:
+        elif key.endswith("_days") and isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{where}.{key}: must not be negative")

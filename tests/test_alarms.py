@@ -30,3 +30,10 @@ def test_many_cancelled_alarms_are_dropped_before_their_time():
     done = threading.Event()
     after(0.01, done.set)
     assert done.wait(5)
+
+
+def test_an_alarm_too_far_away_to_wait_for_keeps_the_others_ringing():
+    after(float("inf"), lambda: None)  # [fetch] deadline = inf is a valid setting
+    done = threading.Event()
+    after(0.01, done.set)
+    assert done.wait(5)

@@ -84,3 +84,15 @@ def test_findings_csv_is_utf8_with_a_bom_whatever_the_locale(tmp_path):
     [row] = csv.DictReader(io.StringIO(raw.getvalue().decode("utf-8-sig")))
     assert row["agency"] == "Хишиг-Өндөр сумын сургууль" and row["days_overdue"] == "265"
     assert raw.getvalue().count(b"\r\n") == 2  # the CSV's own line ends, never translated
+
+
+def test_a_check_s_key_named_like_a_checked_one_but_of_another_type_is_left_to_the_check():
+    from monitor.check import Check
+    from monitor.config import parse_config
+
+    class Office(Check):
+        name, sources, rules = "office", (), ()
+        defaults = {"office_days": ["Mon"], "years": "all", "handover_due": 5}
+
+    config = parse_config({}, {"office": Office})
+    assert config.checks["office"] == {"office_days": ["Mon"], "years": "all", "handover_due": 5}
