@@ -164,6 +164,14 @@ def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
                 for table, order in COMPARED.items()}
 
 
+def _differing_rows(got: dict[str, list[tuple[Any, ...]]], reference: dict[str, list[tuple[Any, ...]]]
+                    ) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Per table, the rows only the killed-and-rerun database has and those only the reference has."""
+    return {table: {"only after the kill": sorted(set(got[table]) - set(rows), key=repr)[:5],
+                    "only in the reference": sorted(set(rows) - set(got[table]), key=repr)[:5]}
+            for table, rows in reference.items() if got[table] != rows}
+
+
 @dataclass
 class Night:
     """A night on D to kill: its starting database (None: empty), its reference, its requests per source."""
@@ -288,7 +296,8 @@ def test_a_run_killed_at_any_point_leaves_a_sound_database_and_the_next_run_catc
     phase = _phase(case, kill.source)
     crash.kills.append((night_name, kill.label, phase))
     assert _run_in_process(case, D) == 0, phase
-    assert _tables(case / "m.db") == night.reference, phase
+    tables = _tables(case / "m.db")
+    assert tables == night.reference, (phase, _differing_rows(tables, night.reference))
 
 
 def test_the_kills_covered_every_phase(crash):
