@@ -87,7 +87,7 @@ class Run:
 
 
 def configure(tmp_path: Path, **budget: Any) -> Path:
-    """A config pointing shilendans and mof at the fakes, with no waiting and one retry."""
+    """A config pointing shilendans and mof at the mocked world, with no waiting and one retry."""
     config = tmp_path / "monitor.toml"
     lines = ["[portals]", f'shilendans = "{SHILENDANS}"', f'mof = "{MOF}"',
              "[fetch]", "delay = 0", "backoff = 0", "retries = 1", "[checks.budget]"]
