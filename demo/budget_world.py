@@ -127,27 +127,31 @@ class Entity:
 @dataclass(frozen=True)
 class Posting:
     """One posting of group 5. `month` is what it truly reports on; `month_field` whether the portal
-    sends it; `title_names_month` whether its title names it (False: no month can be read at all)."""
+    sends it; `title_names_month` whether its title names it (False: no month can be read at all).
+    `posted_at` None: the portal sends no postedDate; `group` another group listed among group 5's."""
 
     report_id: int
     entity_id: int
     year: int
     month: int
     title: str
-    posted_at: datetime
+    posted_at: datetime | None
     month_field: bool = True
     title_names_month: bool = True
+    group: int = GROUP
 
     @property
     def readable(self) -> bool:
         return self.month_field or self.title_names_month
 
     def record(self) -> dict[str, Any]:
-        record: dict[str, Any] = {"reportId": self.report_id, "group": GROUP, "year": self.year}
+        record: dict[str, Any] = {"reportId": self.report_id, "group": self.group, "year": self.year}
         if self.month_field:
             record["month"] = self.month
-        record.update(title=self.title, postedDate=self.posted_at.strftime("%Y-%m-%d %H:%M:%S"),
-                      fileUrl=f"/files/{self.report_id}.xlsx")
+        record["title"] = self.title
+        if self.posted_at is not None:
+            record["postedDate"] = self.posted_at.strftime("%Y-%m-%d %H:%M:%S")
+        record["fileUrl"] = f"/files/{self.report_id}.xlsx"
         return record
 
 
@@ -426,7 +430,7 @@ def budget_routes(world: BudgetWorld) -> list[Route]:
     for posting in world.postings:
         listed.setdefault((posting.entity_id, posting.year), []).append(posting)
     for postings in listed.values():
-        postings.sort(key=lambda p: (p.posted_at, p.report_id), reverse=True)
+        postings.sort(key=lambda p: (p.posted_at or datetime.max, p.report_id), reverse=True)  # undated first
     return [
         Route("GET", r"/portal-api/v1/organizations/?", partial(_organizations, world), "budget.organizations"),
         Route("GET", r"/portal-api/v1/organization/(?P<id>\d+)/reports/?", partial(_reports, world, listed),

@@ -84,6 +84,7 @@ class Fault:
     (garbage, a page without its table); `delay` alone slows the normal answer down. They combine.
     `headers` adds headers (a `Location` for a redirect); `rewrite` transforms the normal answer's
     body (another encoding, an empty listing); `truncate` sends half of it under the full length.
+    `where` narrows it to the requests it holds for (one entity's, say); the others pass untouched.
     """
 
     status: int | None = None
@@ -95,6 +96,7 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict)
     rewrite: Callable[[bytes], bytes] | None = None
     truncate: bool = False
+    where: Callable[[Request], bool] | None = None
     served: int = field(default=0, init=False)
 
     def alter(self, response: Response) -> Response:
@@ -106,6 +108,9 @@ class Fault:
 
     def exhausted(self) -> bool:
         return self.times is not None and self.served >= self.times
+
+    def applies(self, request: Request) -> bool:
+        return self.where is None or self.where(request)
 
     def replaces_answer(self) -> bool:
         return self.status is not None or self.body is not None
@@ -182,13 +187,14 @@ class DemoPortal:
         route, params = self._find_route(request)
         if route is None:
             return self._unrouted(request)
-        fault = self._take_fault(route.name)
+        request = replace(request, params=params)
+        fault = self._take_fault(route.name, request)
         if fault is not None and fault.delay:
             self._stopping.wait(fault.delay)
         if fault is not None and fault.replaces_answer():
             return fault.response()
         try:
-            response = route.handler(replace(request, params=params))
+            response = route.handler(request)
         except Exception:  # a bug in a world must show as a 500 and a traceback, not a hang
             traceback.print_exc()
             return Response(500, _status_page(500))
@@ -207,11 +213,11 @@ class DemoPortal:
             return Response(405, _status_page(405), HTML, {"Allow": ", ".join(allowed)})
         return Response(404, _status_page(404))
 
-    def _take_fault(self, name: str) -> Fault | None:
+    def _take_fault(self, name: str, request: Request) -> Fault | None:
         with self._lock:
             self.hits[name] += 1
             fault = self.faults.get(name)
-            if fault is None or fault.exhausted():
+            if fault is None or fault.exhausted() or not fault.applies(request):
                 return None
             fault.served += 1
             return fault

@@ -1,13 +1,14 @@
 """The budget check (rules.md section 3, budget): due dates, earliest postings, months from titles, the
-Ministry's listing, the entity filter, the polling economy and failing sources. The portals are faked
-with `responses`; each run goes through monitor.cli.main like `monitor check budget --json`."""
+Ministry's listing, the entity filter, the polling economy and failing sources. Each test builds the
+portals as demo-world data (demo.budget_world) with exactly the items it needs, served by
+`budget_routes` on `responses` (tests/mocked_routes.py), broken with demo.server.Fault; each run goes
+through monitor.cli.main like `monitor check budget --json`."""
 from __future__ import annotations
 
 import io
 import json
-import re
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,84 +16,50 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
+from demo.budget_world import GROUP, BudgetWorld, Entity, MofItem, Posting, budget_routes
+from demo.server import Fault
+from mocked_routes import install_routes
 from monitor.cli import main
 from monitor.obligations import Obligation
 from monitor.store import Store
 
 SHILENDANS, MOF = "https://shilendans.test", "https://mof.test"
-MINISTRY = {"id": 30156, "name": "Сангийн яам", "registerNo": "2011964", "budgetGovernor": "САНГИЙН САЙД",
-            "parentId": None}
-AIMAG = {"id": 41207, "name": "Хөвсгөл аймгийн  Засаг даргын Тамгын газар ", "registerNo": "5012345",
-         "budgetGovernor": "ХӨВСГӨЛ АЙМГИЙН ЗАСАГ ДАРГА", "parentId": None}
-SCHOOL = {"id": 52318, "name": "Хөвсгөл аймгийн Мөрөн сумын ерөнхий боловсролын сургууль", "registerNo": "6023456",
-          "budgetGovernor": "МӨРӨН СУМЫН ЗАСАГ ДАРГА", "parentId": 41207}
+MINISTRY = Entity(30156, "Сангийн яам", "2011964", "САНГИЙН САЙД", None, "typical")
+AIMAG = Entity(41207, "Хөвсгөл аймгийн  Засаг даргын Тамгын газар ", "5012345", "ХӨВСГӨЛ АЙМГИЙН ЗАСАГ ДАРГА", None,
+               "typical")
+SCHOOL = Entity(52318, "Хөвсгөл аймгийн Мөрөн сумын ерөнхий боловсролын сургууль", "6023456",
+                "МӨРӨН СУМЫН ЗАСАГ ДАРГА", 41207, "typical")
 
 
-def posting(report_id: int, year: int, month: int | None, posted: str | None, title: str | None = None,
-            group: int = 5) -> dict[str, Any]:
-    """One item of 2b; `month=None` leaves the field out, `posted=None` leaves postedDate out."""
-    item: dict[str, Any] = {"reportId": report_id, "group": group, "year": year}
-    if month is not None:
-        item["month"] = month
-    item["title"] = title if title is not None else f"Төсвийн гүйцэтгэлийн {year} оны {month}-р сарын мэдээ"
-    if posted is not None:
-        item["postedDate"] = posted
-    item["fileUrl"] = f"/files/{report_id}.xlsx"
-    return item
+def posting(entity: int, report_id: int, year: int, month: int, posted: str | None, title: str | None = None,
+            sent: bool = True, group: int = GROUP) -> Posting:
+    """One item of 2b; `sent=False` leaves the month field out, `posted=None` leaves postedDate out."""
+    title = title if title is not None else f"Төсвийн гүйцэтгэлийн {year} оны {month}-р сарын мэдээ"
+    return Posting(report_id, entity, year, month, title, posted and datetime.fromisoformat(posted),
+                   month_field=sent, title_names_month=str(month) in title, group=group)
 
 
-def monthly(year: int, months: range, day: int = 5) -> list[dict[str, Any]]:
+def monthly(entity: int, year: int, months: range, day: int = 5) -> list[Posting]:
     """On-time postings (day `day` of the next month, 10:00) for every month in `months`."""
     items = []
     for month in months:
         next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-        items.append(posting(year * 100 + month, year, month, f"{next_year}-{next_month:02d}-{day:02d} 10:00:00"))
+        items.append(posting(entity, year * 100 + month, year, month,
+                             f"{next_year}-{next_month:02d}-{day:02d} 10:00:00"))
     return items
 
 
-@dataclass
-class FakePortals:
-    """shilendans (2a, 2b) and mof (2c) on `responses`; `failing` maps a route, an entity id or an
-    (entity id, year) to a status."""
+def world(entities: list[Entity], postings: list[Posting] = (), mof: list[tuple[str, str]] = ()) -> BudgetWorld:
+    """The two sites as the test needs them; `mof` is (title, "YYYY.MM.DD"), newest first."""
+    items = tuple(MofItem(9000 - i, title, datetime.strptime(day, "%Y.%m.%d").date(), None)
+                  for i, (title, day) in enumerate(mof))
+    return BudgetWorld(date(2026, 12, 31), date(2026, 12, 31), tuple(entities), tuple(postings), items, {})
 
-    entities: list[dict[str, Any]]
-    postings: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
-    mof_items: list[tuple[str, str]] = field(default_factory=list)  # (title, "YYYY.MM.DD"), newest first
-    failing: dict[Any, int] = field(default_factory=dict)
-    garbled_mof: bool = False
 
-    def install(self, rsps: responses.RequestsMock) -> None:
-        rsps.add_callback(responses.GET, re.compile(rf"{SHILENDANS}/portal-api/v1/organizations(\?.*)?"),
-                          callback=self._organizations)
-        rsps.add_callback(responses.GET, re.compile(rf"{SHILENDANS}/portal-api/v1/organization/\d+/reports(\?.*)?"),
-                          callback=self._reports)
-        rsps.add_callback(responses.GET, re.compile(rf"{MOF}/c/budget-performance(\?.*)?"), callback=self._mof)
-
-    def _organizations(self, request: Any) -> tuple[int, dict, str]:
-        if "organizations" in self.failing:
-            return self.failing["organizations"], {}, "<h1>error</h1>"
-        query = _query(request.url)
-        page, size = int(query.get("page", 1)), int(query.get("size", 20))
-        items = self.entities[(page - 1) * size:page * size]
-        return 200, {}, json.dumps({"total": len(self.entities), "page": page, "size": size, "items": items})
-
-    def _reports(self, request: Any) -> tuple[int, dict, str]:
-        entity_id = int(re.search(r"/organization/(\d+)/", request.url)[1])
-        query = _query(request.url)
-        for failing in (entity_id, (entity_id, int(query["year"]))):
-            if failing in self.failing:
-                return self.failing[failing], {}, "<h1>error</h1>"
-        assert query["group"] == "5"
-        return 200, {}, json.dumps({"items": self.postings.get((entity_id, int(query["year"])), [])})
-
-    def _mof(self, request: Any) -> tuple[int, dict, str]:
-        if self.garbled_mof:
-            return 200, {}, "<html><body>Түр хаалттай</body></html>"
-        page = int(_query(request.url).get("page", 1))
-        rows = "".join(f'<li class="news-item"><a href="/article/{9000 - i}">{title}</a>'
-                       f'<span class="date">{day}</span></li>'
-                       for i, (title, day) in enumerate(self.mof_items) if (page - 1) * 10 <= i < page * 10)
-        return 200, {}, f'<main><ul class="news-list">{rows}</ul></main>'
+def failing(status: int, *entities: int, year: int | None = None) -> dict[str, Fault]:
+    """The reports of these entities (of `year` only, if given) answered with `status`."""
+    return {"budget.reports": Fault(status, where=lambda request: int(request.params["id"]) in entities
+                                    and year in (None, int(request.query["year"])))}
 
 
 def _query(url: str) -> dict[str, str]:
@@ -120,7 +87,7 @@ class Run:
 
 
 def configure(tmp_path: Path, **budget: Any) -> Path:
-    """A config pointing shilendans and mof at the fakes, with no waiting and one retry."""
+    """A config pointing shilendans and mof at the mocked world, with no waiting and one retry."""
     config = tmp_path / "monitor.toml"
     lines = ["[portals]", f'shilendans = "{SHILENDANS}"', f'mof = "{MOF}"',
              "[fetch]", "delay = 0", "backoff = 0", "retries = 1", "[checks.budget]"]
@@ -129,13 +96,15 @@ def configure(tmp_path: Path, **budget: Any) -> Path:
     return config
 
 
-def run(tmp_path: Path, portals: FakePortals, as_of: str, **budget: Any) -> Run:
-    """`monitor check budget --as-of AS_OF --json` against the fake portals, in one store per test."""
+def run(tmp_path: Path, portals: BudgetWorld, as_of: str, faults: dict[str, Fault] | None = None,
+        **budget: Any) -> Run:
+    """`monitor check budget --as-of AS_OF --json` against the world, in one store per test."""
     config = configure(tmp_path, **budget)
     db = tmp_path / "monitor.db"
     out = io.StringIO()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        portals.install(rsps)
+        for base in (SHILENDANS, MOF):
+            install_routes(rsps, base, budget_routes(portals), faults)
         code = main(["--config", str(config), "--db", str(db), "check", "budget", "--as-of", as_of, "--json"],
                      stdout=out)
         urls = [call.request.url for call in rsps.calls]
@@ -161,7 +130,7 @@ def run(tmp_path: Path, portals: FakePortals, as_of: str, **budget: Any) -> Run:
 ])
 def test_due_on_the_10th_rolled_off_weekends_and_holidays(tmp_path, month, posted, due, status, days_late):
     year, number = month
-    portals = FakePortals([MINISTRY], {(30156, year): [posting(1, year, number, posted)]})
+    portals = world([MINISTRY], [posting(30156, 1, year, number, posted)])
     result = run(tmp_path, portals, "2026-12-20", start_month=f"{year}-{number:02d}")
     ob = result.monthly(f"30156/{year}-{number:02d}")
     assert (ob.due, ob.status, ob.days_late) == (due, status, days_late)
@@ -174,18 +143,16 @@ def test_due_on_the_10th_rolled_off_weekends_and_holidays(tmp_path, month, poste
 ])
 def test_configured_due_day_rolls_off_tsagaan_sar(tmp_path, due_day, month, due):
     year, number = month
-    portals = FakePortals([MINISTRY], {(30156, year): [posting(1, year, number, f"{due:%Y-%m-%d} 18:00:00")]})
+    portals = world([MINISTRY], [posting(30156, 1, year, number, f"{due:%Y-%m-%d} 18:00:00")])
     result = run(tmp_path, portals, "2026-12-20", start_month=f"{year}-{number:02d}", report_due_day=due_day)
     ob = result.monthly(f"30156/{year}-{number:02d}")
     assert (ob.due, ob.status) == (due, "met")
 
 
 def test_two_postings_for_one_month_the_earliest_counts(tmp_path):
-    portals = FakePortals([MINISTRY, AIMAG], {
-        (30156, 2026): [posting(12, 2026, 3, "2026-05-02 10:00:00", "засвар"),
-                        posting(11, 2026, 3, "2026-04-09 15:00:00")],
-        (41207, 2026): [posting(22, 2026, 3, "2026-06-01 10:00:00"), posting(21, 2026, 3, "2026-04-14 11:00:00")],
-    })
+    portals = world([MINISTRY, AIMAG], [
+        posting(30156, 12, 2026, 3, "2026-05-02 10:00:00", "засвар"), posting(30156, 11, 2026, 3, "2026-04-09 15:00:00"),
+        posting(41207, 22, 2026, 3, "2026-06-01 10:00:00"), posting(41207, 21, 2026, 3, "2026-04-14 11:00:00")])
     result = run(tmp_path, portals, "2026-07-01", start_month="2026-03")
     ministry, aimag = result.monthly("30156/2026-03"), result.monthly("41207/2026-03")
     assert (ministry.status, ministry.published) == ("met", date(2026, 4, 9))
@@ -196,7 +163,7 @@ def test_two_postings_for_one_month_the_earliest_counts(tmp_path):
 @pytest.mark.parametrize("title", ["ТГ-4: 2026 оны 5-р сарын төсвийн гүйцэтгэл",
                                    "ТГ-4: 2026 оны 5 дугаар сарын төсвийн гүйцэтгэл"])
 def test_month_only_in_the_title(tmp_path, title):
-    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(1, 2026, None, "2026-06-08 12:00:00", title)]})
+    portals = world([MINISTRY], [posting(30156, 1, 2026, 5, "2026-06-08 12:00:00", title, sent=False)])
     result = run(tmp_path, portals, "2026-07-01", start_month="2026-05")
     ob = result.monthly("30156/2026-05")
     assert (ob.status, ob.published) == ("met", date(2026, 6, 8))
@@ -204,8 +171,8 @@ def test_month_only_in_the_title(tmp_path, title):
 
 
 def test_posting_with_no_readable_month_is_a_note_not_a_crash(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(7, 2026, None, "2026-06-08 12:00:00",
-                                                                "Төсвийн гүйцэтгэлийн мэдээ")]})
+    portals = world([MINISTRY], [posting(30156, 7, 2026, 5, "2026-06-08 12:00:00", "Төсвийн гүйцэтгэлийн мэдээ",
+                                         sent=False)])
     result = run(tmp_path, portals, "2026-07-01", start_month="2026-05")
     assert result.code == 0
     assert result.output["notes"] == [{"source": "budget.reports", "message":
@@ -215,16 +182,14 @@ def test_posting_with_no_readable_month_is_a_note_not_a_crash(tmp_path):
 
 
 def test_other_groups_do_not_count(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(1, 2026, 5, "2026-06-08 12:00:00", group=4)]})
+    portals = world([MINISTRY], [posting(30156, 1, 2026, 5, "2026-06-08 12:00:00", group=4)])
     result = run(tmp_path, portals, "2026-07-01", start_month="2026-05")
     assert result.monthly("30156/2026-05").status == "missing"
 
 
 def test_scope_and_findings_as_the_json_shows_them(tmp_path):
-    portals = FakePortals([MINISTRY, AIMAG], {
-        (30156, 2026): monthly(2026, range(1, 9)),
-        (41207, 2026): monthly(2026, range(1, 8)) + [posting(99, 2026, 8, "2026-09-25 10:00:00")],
-    })
+    portals = world([MINISTRY, AIMAG], monthly(30156, 2026, range(1, 9)) + monthly(41207, 2026, range(1, 8))
+                    + [posting(41207, 99, 2026, 8, "2026-09-25 10:00:00")])
     result = run(tmp_path, portals, "2026-10-05")
     assert {ob.subject for ob in result.obligations.values() if ob.rule == "budget.monthly_report"} == {
         f"{entity}/2026-{month:02d}" for entity in (30156, 41207) for month in range(1, 10)}
@@ -240,13 +205,13 @@ def test_scope_and_findings_as_the_json_shows_them(tmp_path):
 
 
 def test_posting_without_a_date_is_met_on_the_baseline_else_dated_first_seen(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): [posting(1, 2026, 1, None)]})
+    portals = world([MINISTRY], [posting(30156, 1, 2026, 1, None)])
     first = run(tmp_path, portals, "2026-03-05")
     assert first.monthly("30156/2026-01").status == "met"
     assert first.monthly("30156/2026-02").status == "pending"          # due 10 March
     assert {"source": "budget.reports", "message": "entity 30156, posting 1: unreadable postedDate ''; "
             "dated by the day the monitor first saw it"} in first.output["notes"]
-    portals.postings[(30156, 2026)].append(posting(2, 2026, 2, None))
+    portals = replace(portals, postings=portals.postings + (posting(30156, 2, 2026, 2, None),))
     second = run(tmp_path, portals, "2026-03-20")
     assert (second.monthly("30156/2026-02").status, second.monthly("30156/2026-02").days_late) == ("late", 10)
     assert second.monthly("30156/2026-01").status == "met"
@@ -255,7 +220,7 @@ def test_posting_without_a_date_is_met_on_the_baseline_else_dated_first_seen(tmp
 # the Ministry of Finance
 
 def test_mof_item_counts_when_its_title_names_the_month_and_contains_guitsetgel(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 6))}, mof_items=[
+    portals = world([MINISTRY], monthly(30156, 2026, range(1, 6)), mof=[
         ("Улсын нэгдсэн төсвийн 2026 оны 5-р сарын ГҮЙЦЭТГЭЛИЙН мэдээ", "2026.06.09"),
         ("2026 оны 4 дүгээр сарын төсвийн орлогын төлөвлөгөө", "2026.05.08"),          # no гүйцэтгэл
         ("2025 оны улсын төсвийн гүйцэтгэлийн жилийн тайлан", "2026.04.20"),           # no month
@@ -275,7 +240,7 @@ def test_mof_item_counts_when_its_title_names_the_month_and_contains_guitsetgel(
 
 
 def test_mof_cumulative_titles_name_their_last_month_and_the_earliest_item_counts(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 6))}, mof_items=[
+    portals = world([MINISTRY], monthly(30156, 2026, range(1, 6)), mof=[
         ("2026 оны 1–5-р сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.06.12"),          # May, late
         ("2026 оны 4 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.05.12"),      # April, a day later
         ("2026 оны 1-4 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.05.11"),    # April: the earliest
@@ -293,14 +258,14 @@ def test_mof_cumulative_titles_name_their_last_month_and_the_earliest_item_count
 
 def test_mof_listing_is_paged_only_as_deep_as_the_scope_needs(tmp_path):
     items = [(f"Мэдээ {i}", f"{date(2026, 12, 28) - timedelta(days=7 * i):%Y.%m.%d}") for i in range(50)]
-    portals = FakePortals([MINISTRY], mof_items=items)                    # weekly, 28 Dec back to 2026-01-13
+    portals = world([MINISTRY], mof=items)                                # weekly, 28 Dec back to 2026-01-13
     result = run(tmp_path, portals, "2026-12-30", start_month="2026-10")
     mof_pages = [url for url in result.urls if "/c/budget-performance" in url]
     assert [_query(url)["page"] for url in mof_pages] == ["1", "2", "3"]  # page 3 is all before 1 October
 
 
 def test_mof_listing_stops_at_an_empty_page(tmp_path):
-    portals = FakePortals([MINISTRY], mof_items=[("Мэдээ", "2026.11.02")] * 12)
+    portals = world([MINISTRY], mof=[("Мэдээ", "2026.11.02")] * 12)
     result = run(tmp_path, portals, "2026-12-30")
     assert [_query(url)["page"] for url in result.urls if "/c/budget-performance" in url] == ["1", "2", "3"]
 
@@ -308,20 +273,17 @@ def test_mof_listing_stops_at_an_empty_page(tmp_path):
 # the organisations listing and the entity filter
 
 def test_organisations_listing_is_paged_until_total_is_read(tmp_path):
-    entities = [{**SCHOOL, "id": 60000 + i, "name": f"Нийслэлийн {i} дугаар цэцэрлэг"} for i in range(1, 251)]
-    result = run(tmp_path, FakePortals(entities), "2026-02-20")
+    entities = [replace(SCHOOL, id=60000 + i, name=f"Нийслэлийн {i} дугаар цэцэрлэг") for i in range(1, 251)]
+    result = run(tmp_path, world(entities), "2026-02-20")
     pages = [_query(url) for url in result.urls if "/organizations" in url]
     assert pages == [{"page": "1", "size": "100"}, {"page": "2", "size": "100"}, {"page": "3", "size": "100"}]
     assert len([ob for ob in result.obligations.values() if ob.rule == "budget.monthly_report"]) == 250
 
 
 def test_organisations_listing_that_ends_early_fails_and_judges_nothing_monthly(tmp_path):
-    class Short(FakePortals):
-        def _organizations(self, request: Any) -> tuple[int, dict, str]:
-            status, headers, body = super()._organizations(request)
-            return status, headers, body.replace('"total": 2', '"total": 150')
-
-    result = run(tmp_path, Short([MINISTRY, AIMAG], mof_items=[("Мэдээ", "2025.12.01")]), "2026-03-20")
+    short = Fault(rewrite=lambda body: body.replace(b'"total": 2', b'"total": 150'))
+    result = run(tmp_path, world([MINISTRY, AIMAG], mof=[("Мэдээ", "2025.12.01")]), "2026-03-20",
+                 {"budget.organizations": short})
     assert result.code == 3
     assert result.output["sources"][0] == {"name": "budget.organizations", "ok": False,
                                            "error": "layout changed: organisations listing ended with 2 of 150 entities"}
@@ -331,7 +293,7 @@ def test_organisations_listing_that_ends_early_fails_and_judges_nothing_monthly(
 
 @pytest.mark.parametrize("entities", [["41207"], [41207], ["хөвсгөл аймгийн засаг даргын тамгын газар"]])
 def test_entity_filter_by_id_or_by_name(tmp_path, entities):
-    portals = FakePortals([MINISTRY, AIMAG, SCHOOL], {(41207, 2026): monthly(2026, range(1, 3))})
+    portals = world([MINISTRY, AIMAG, SCHOOL], monthly(41207, 2026, range(1, 3)))
     result = run(tmp_path, portals, "2026-03-20", entities=entities + ["Байхгүй газар"])
     monthly_keys = {ob.agency_key for ob in result.obligations.values() if ob.rule == "budget.monthly_report"}
     assert monthly_keys == {"41207"}
@@ -357,11 +319,10 @@ def test_bad_configuration_is_refused(tmp_path, capsys, key, value, message):
 # the polling economy
 
 def test_an_entity_with_every_month_posted_is_not_asked_again_until_the_next_month(tmp_path):
-    portals = FakePortals([MINISTRY, AIMAG, SCHOOL], {
-        (30156, 2025): monthly(2025, range(11, 13)), (30156, 2026): monthly(2026, range(1, 11)),  # all posted
-        (41207, 2025): monthly(2025, range(11, 13)), (41207, 2026): monthly(2026, range(1, 10)),  # October not yet
-        (52318, 2025): monthly(2025, range(12, 13)), (52318, 2026): monthly(2026, range(1, 11)),  # November 2025 never
-    })
+    portals = world([MINISTRY, AIMAG, SCHOOL], [
+        *monthly(30156, 2025, range(11, 13)), *monthly(30156, 2026, range(1, 11)),  # all posted
+        *monthly(41207, 2025, range(11, 13)), *monthly(41207, 2026, range(1, 10)),  # October not yet
+        *monthly(52318, 2025, range(12, 13)), *monthly(52318, 2026, range(1, 11))])  # November 2025 never
     first = run(tmp_path, portals, "2026-11-12", start_month="2025-11")
     assert [_query(u)["year"] for u in first.report_requests(30156)] == ["2025", "2026"]
     assert [_query(u)["year"] for u in first.report_requests(41207)] == ["2025", "2026"]
@@ -375,7 +336,7 @@ def test_an_entity_with_every_month_posted_is_not_asked_again_until_the_next_mon
     assert len(skipped) == 12 and {ob.status for ob in skipped} == {"met"}     # judged, not unknown
     assert second.monthly("41207/2026-10").status == "missing"
 
-    portals.postings[(41207, 2026)] += monthly(2026, range(10, 11), day=14)
+    portals = replace(portals, postings=portals.postings + tuple(monthly(41207, 2026, range(10, 11), day=14)))
     third = run(tmp_path, portals, "2026-11-20", start_month="2025-11")
     assert (third.monthly("41207/2026-10").status, third.findings(subject="41207/2026-10")[0]["state"]) == (
         "late", "resolved")
@@ -390,18 +351,13 @@ def test_an_entity_with_every_month_posted_is_not_asked_again_until_the_next_mon
 # failing sources
 
 def test_entities_failing_fail_the_source_and_every_month_is_unknown(tmp_path):
-    portals = FakePortals([MINISTRY, AIMAG, SCHOOL], {
-        (30156, 2026): monthly(2026, range(1, 9)),
-        (41207, 2026): monthly(2026, range(1, 9)),
-        (52318, 2026): monthly(2026, range(1, 8)),   # August never posted
-    })
+    portals = world([MINISTRY, AIMAG, SCHOOL], [*monthly(30156, 2026, range(1, 9)), *monthly(41207, 2026, range(1, 9)),
+                                                *monthly(52318, 2026, range(1, 8))])   # August never posted
     first = run(tmp_path, portals, "2026-10-12", start_month="2026-07")
     assert [f["subject"] for f in first.findings(rule="budget.monthly_report")] == ["52318/2026-08"]
     assert first.monthly("41207/2026-09").status == "pending"               # due 12 October
 
-    portals.failing[41207] = 500
-    portals.failing[52318] = 500
-    second = run(tmp_path, portals, "2026-10-13", start_month="2026-07")
+    second = run(tmp_path, portals, "2026-10-13", failing(500, 41207, 52318), start_month="2026-07")
     assert second.code == 3
     reports = second.output["sources"][1]
     assert reports["name"] == "budget.reports" and not reports["ok"]
@@ -412,7 +368,6 @@ def test_entities_failing_fail_the_source_and_every_month_is_unknown(tmp_path):
         **first.findings(subject="52318/2026-08")[0], "state": "ongoing", "rechecked": False}]
     assert second.findings(rule="budget.monthly_report", state="new") == []
 
-    del portals.failing[41207], portals.failing[52318]
     third = run(tmp_path, portals, "2026-10-13", start_month="2026-07")     # a same-day re-run that reads them
     assert third.code == 0
     assert third.monthly("41207/2026-09").status == "missing"
@@ -420,11 +375,10 @@ def test_entities_failing_fail_the_source_and_every_month_is_unknown(tmp_path):
 
 
 def test_an_empty_answer_where_postings_were_seen_before_is_not_believed(tmp_path):
-    portals = FakePortals([MINISTRY, AIMAG], {(30156, 2026): monthly(2026, range(1, 2)),
-                                              (41207, 2026): monthly(2026, range(1, 2))})
+    portals = world([MINISTRY, AIMAG], monthly(30156, 2026, range(1, 2)) + monthly(41207, 2026, range(1, 2)))
     first = run(tmp_path, portals, "2026-03-20")
     assert first.monthly("41207/2026-02").status == "missing"
-    portals.postings[(41207, 2026)] = []
+    portals = replace(portals, postings=tuple(p for p in portals.postings if p.entity_id != 41207))
     second = run(tmp_path, portals, "2026-03-21")
     assert second.output["sources"][1]["error"] == (
         "1 of 2 entities unreadable; first: entity 41207: layout changed: no postings for 2026 "
@@ -434,10 +388,10 @@ def test_an_empty_answer_where_postings_were_seen_before_is_not_believed(tmp_pat
 
 
 def test_mof_listing_empty_where_items_were_seen_before_fails(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 3))},
-                          mof_items=[("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.09")])
+    portals = world([MINISTRY], monthly(30156, 2026, range(1, 3)),
+                    mof=[("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.09")])
     assert run(tmp_path, portals, "2026-03-20").mof("2026-02").status == "missing"
-    portals.mof_items = []
+    portals = replace(portals, mof_items=())
     second = run(tmp_path, portals, "2026-03-21")
     assert second.output["sources"][2] == {
         "name": "budget.mof", "ok": False,
@@ -446,23 +400,20 @@ def test_mof_listing_empty_where_items_were_seen_before_fails(tmp_path):
 
 
 def test_a_year_that_fails_does_not_cost_the_entity_the_year_that_was_read(tmp_path):
-    postings = {(52318, 2025): monthly(2025, range(11, 13)), (52318, 2026): monthly(2026, range(1, 3))}
-    portals = FakePortals([SCHOOL], postings, failing={(52318, 2025): 503})
-    first = run(tmp_path, portals, "2026-03-20", start_month="2025-11")
+    portals = world([SCHOOL], monthly(52318, 2025, range(11, 13)) + monthly(52318, 2026, range(1, 3)))
+    first = run(tmp_path, portals, "2026-03-20", failing(503, 52318, year=2025), start_month="2025-11")
     assert first.output["sources"][1]["error"] == "1 of 1 entities unreadable; first: entity 52318: HTTP 503 after 2 tries"
     assert {first.monthly(f"52318/{m}").status for m in ("2025-11", "2025-12", "2026-01", "2026-02")} == {"unknown"}
     store = Store(tmp_path / "monitor.db")
     assert sorted(store.record_keys("budget.posting")) == ["52318/202601", "52318/202602"]  # 2026 was read and kept
     store.close()
-    del portals.failing[(52318, 2025)]
     second = run(tmp_path, portals, "2026-03-21", start_month="2025-11")
     assert {second.monthly(f"52318/{m}").status for m in ("2025-11", "2025-12", "2026-01", "2026-02")} == {"met"}
 
 
 def test_portal_down_stops_after_five_failures_in_a_row(tmp_path):
-    entities = [{**SCHOOL, "id": 60000 + i, "name": f"Сургууль {i}"} for i in range(8)]
-    portals = FakePortals(entities, failing={60000 + i: 503 for i in range(8)})
-    result = run(tmp_path, portals, "2026-03-20")
+    entities = [replace(SCHOOL, id=60000 + i, name=f"Сургууль {i}") for i in range(8)]
+    result = run(tmp_path, world(entities), "2026-03-20", failing(503, *range(60000, 60008)))
     assert sum("/reports" in url for url in result.urls) == 5 * 2   # five entities, two tries each
     assert result.output["sources"][1]["error"].startswith(
         "stopped after 5 failures in a row, 3 of 8 entities not asked; first: entity 60000: HTTP 503 after 2 tries")
@@ -472,11 +423,10 @@ def test_portal_down_stops_after_five_failures_in_a_row(tmp_path):
 
 
 def test_organisations_failing_makes_every_monthly_obligation_unknown_and_carries_findings(tmp_path):
-    portals = FakePortals([MINISTRY, AIMAG], {(30156, 2026): monthly(2026, range(1, 3))})
+    portals = world([MINISTRY, AIMAG], monthly(30156, 2026, range(1, 3)))
     first = run(tmp_path, portals, "2026-03-20")
     assert [f["subject"] for f in first.findings(rule="budget.monthly_report")] == ["41207/2026-01", "41207/2026-02"]
-    portals.failing["organizations"] = 503
-    second = run(tmp_path, portals, "2026-04-20")
+    second = run(tmp_path, portals, "2026-04-20", {"budget.organizations": Fault(503)})
     assert second.code == 3
     assert {ob.status for ob in second.obligations.values() if ob.rule == "budget.monthly_report"} == {"unknown"}
     carried = second.findings(rule="budget.monthly_report")
@@ -486,12 +436,12 @@ def test_organisations_failing_makes_every_monthly_obligation_unknown_and_carrie
 
 
 def test_garbled_mof_page_makes_its_obligations_unknown_and_raises_nothing_new(tmp_path):
-    portals = FakePortals([MINISTRY], {(30156, 2026): monthly(2026, range(1, 4))},
-                          mof_items=[("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.16")])
+    portals = world([MINISTRY], monthly(30156, 2026, range(1, 4)),
+                    mof=[("2026 оны 1 дүгээр сарын улсын нэгдсэн төсвийн гүйцэтгэл", "2026.02.16")])
     first = run(tmp_path, portals, "2026-03-20")
     assert [(f["subject"], f["status"]) for f in first.findings()] == [("2026-01", "late"), ("2026-02", "missing")]
-    portals.garbled_mof = True
-    second = run(tmp_path, portals, "2026-04-20")
+    garbled = Fault(body="<html><body>Түр хаалттай</body></html>".encode("utf-8"))
+    second = run(tmp_path, portals, "2026-04-20", {"budget.mof": garbled})
     assert second.output["sources"][2] == {"name": "budget.mof", "ok": False,
                                            "error": "layout changed: 0 ul.news-list on the budget-performance "
                                                     "page, expected 1"}

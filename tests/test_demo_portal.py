@@ -245,6 +245,17 @@ def test_body_fault_replaces_the_page_forever(portal: DemoPortal) -> None:
         assert (answer.status_code, answer.content) == (200, b"<html><p>maintenance</p></html>")
 
 
+def test_fault_where_spoils_only_the_requests_it_holds_for() -> None:
+    def echo(request):
+        return Response.json({"id": request.params["id"]})
+
+    with DemoPortal([Route("GET", r"/item/(?P<id>\d+)", echo, "item")]) as portal:
+        portal.faults["item"] = Fault(status=503, where=lambda request: request.params["id"] == "2")
+        answers = [requests.get(f"{portal.url}/item/{n}", timeout=5) for n in (1, 2, 3)]
+        assert [a.status_code for a in answers] == [200, 503, 200]
+        assert (portal.faults["item"].served, portal.hits["item"]) == (1, 3)
+
+
 def test_delay_fault_slows_a_normal_answer(portal: DemoPortal) -> None:
     portal.faults["tender.invitations"] = Fault(delay=0.3, times=1)
     started = time.monotonic()
