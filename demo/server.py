@@ -40,6 +40,16 @@ class Request:
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)  # named groups of the route's regex
 
+    @classmethod
+    def of(cls, method: str, target: str, headers: Message, body: bytes) -> Request:
+        """A request as it came (its target: path and query), its form or JSON body read by its type."""
+        split = urlsplit(target)
+        content_type = headers.get_content_type()
+        form = _first_values(body.decode("utf-8", "replace")) if content_type == "application/x-www-form-urlencoded" else {}
+        return cls(method=method, path=split.path or "/", target=target, query=_first_values(split.query), form=form,
+                   json=_json_or_none(body) if content_type == "application/json" else None, headers=headers,
+                   body=body)
+
 
 @dataclass(frozen=True)
 class Response:
@@ -137,48 +147,21 @@ class FaultTable(dict[str, Fault]):
         super().__setitem__(name, fault)
 
 
-class DemoPortal:
-    """The server: `with DemoPortal(routes) as portal:` serves on `portal.url` until the block ends.
+class Routing:
+    """The portals without a server: each request routed to its handler, with the faults armed.
+    DemoPortal serves it on 127.0.0.1; the unit tests answer it on `responses` (tests/mocked_routes.py).
 
     `requests` logs every request, routed or not; `hits` counts routed ones by route name.
     """
 
-    def __init__(self, routes: Iterable[Route], host: str = "127.0.0.1", port: int = 0, etags: bool = True) -> None:
+    def __init__(self, routes: Iterable[Route], etags: bool = True) -> None:
         self.routes = list(routes)
         self.etags = etags  # answer GETs with an ETag and If-None-Match with 304, as many portals do
         self.faults = FaultTable(route.name for route in self.routes)
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = _Server((host, port), _RequestHandler)
-        self._server.portal = self
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> DemoPortal:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="demo-portal", daemon=True)  # short poll: tests stop it often
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; a request sleeping in a `delay` fault is woken and let go."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
-
-    def __enter__(self) -> DemoPortal:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self._stopping = threading.Event()  # set when the server stops: a request sleeping in a `delay` wakes
 
     def dispatch(self, request: Request) -> Response:
         """Route one request, applying the route's fault if one is armed."""
@@ -223,6 +206,41 @@ class DemoPortal:
             return fault
 
 
+class DemoPortal(Routing):
+    """The server: `with DemoPortal(routes) as portal:` serves on `portal.url` until the block ends."""
+
+    def __init__(self, routes: Iterable[Route], host: str = "127.0.0.1", port: int = 0, etags: bool = True) -> None:
+        super().__init__(routes, etags)
+        self._server = _Server((host, port), _RequestHandler)
+        self._server.portal = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> DemoPortal:
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="demo-portal", daemon=True)  # short poll: tests stop it often
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; a request sleeping in a `delay` fault is woken and let go."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def __enter__(self) -> DemoPortal:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
 def _conditional(request: Request, response: Response) -> Response:
     """Give a successful GET an ETag; answer 304 Not Modified when the client already holds it."""
     if request.method != "GET" or response.status != 200:
@@ -264,21 +282,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Quiet: tests assert on `portal.requests` instead of reading a log."""
 
     def _request(self) -> Request:
-        split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        content_type = self.headers.get_content_type()
-        form = _first_values(body.decode("utf-8", "replace")) if content_type == "application/x-www-form-urlencoded" else {}
-        return Request(
-            method=self.command,
-            path=split.path,
-            target=self.path,
-            query=_first_values(split.query),
-            form=form,
-            json=_json_or_none(body) if content_type == "application/json" else None,
-            headers=self.headers,
-            body=body,
-        )
+        return Request.of(self.command, self.path, self.headers, self.rfile.read(length) if length else b"")
 
     def _answer(self, response: Response) -> None:
         self.send_response(response.status)
