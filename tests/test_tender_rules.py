@@ -1,23 +1,28 @@
 """The two procurement rules end to end (rules.md section 3 "Procurement"), without a network.
 
-The four tender.gov.mn endpoints are mocked with `responses` at fake base URLs; everything else is
-the real code path: parse_config -> Runner(available_checks()) -> Fetcher -> TenderCheck -> Store ->
+Each test builds tender.gov.mn and its open-data API as demo-world data (demo.tender_world: exactly
+the tenders, results and contracts it needs), served by `tender_routes` on `responses`
+(tests/mocked_routes.py) at fake base URLs and broken with demo.server.Fault; everything else is the
+real code path: parse_config -> Runner(available_checks()) -> Fetcher -> TenderCheck -> Store ->
 findings -> CheckResult.as_json().
-
-The fake open-data API ignores `tenderYear` (returns every invitation for every year asked), so the
-year scope of `tender.result_published` is decided by the check, not by the mock.
 """
 from __future__ import annotations
 
 import json
 import re
 import zlib
-from datetime import date
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import replace
+from datetime import date, datetime
+from email.message import Message
+from urllib.parse import parse_qs
 
 import pytest
 import responses
 
+from checks.tender import PER_PAGE_API
+from demo.server import JSON, Fault, Request
+from demo.tender_world import OPEN_RULE, Agency, Bidder, Contract, Result, Tender, TenderWorld, tender_routes
+from mocked_routes import install_routes
 from monitor.config import parse_config
 from monitor.registry import available_checks
 from monitor.runner import Runner
@@ -30,120 +35,69 @@ AGENCY_1, CLIENT_1 = "Жишээ аймгийн Боловсролын газа�
 AGENCY_2, CLIENT_2 = "Туршилт дүүргийн Засаг даргын Тамгын газар", "1990000000102"
 AS_OF = date(2026, 11, 29)
 SELECTED, NOT_SELECTED, REJECTED = "Шалгарсан", "Шалгараагүй", "Татгалзсан"
+TOKEN = "test-token"
 
 
-# the fake portal
+# the portal: demo-world data
 
-def invitation(number, open_date="2026-09-14 10:00:00", year=2026, client_id=CLIENT_1, agency=AGENCY_1,
-               status="RESULT_TENDER", **extra):
-    item = {"invitationId": 1990000001000 + zlib.crc32(number.encode()) % 1000, "invitationNumber": number,
-            "tenderCode": number.rsplit("/", 2)[0], "tenderName": f"Тендер {number}", "tenderYear": year,
-            "totalBudget": 96000000, "clientId": client_id, "budgetEntityName": agency,
-            "publishDate": "2026-08-10 09:00:00", "receiveDate": open_date, "openDate": open_date,
-            "docStatusCode": status}
-    if open_date is None:
-        del item["openDate"]
-    item.update(extra)
-    return item
+def _agency(client_id, name):
+    return Agency(int(client_id), name, "ЖАБГ", "9900101", "education", "ЖИШЭЭ АЙМГИЙН ЗАСАГ ДАРГА", 162, "10001",
+                  None, "typical")
 
 
-def result(number, notice, detail_id=None, budget="96,000,000 ₮", agency=AGENCY_1, year=2026):
-    return {"number": number, "notice": notice, "detail_id": detail_id, "budget": budget,
-            "agency": agency, "year": year}
+def tender(number, open_date="2026-09-14 10:00:00", year=2026, client_id=CLIENT_1, agency=AGENCY_1,
+           status="RESULT_TENDER", notice=None, bidders=(), detail_id=None, budget="96,000,000 ₮", contract=None):
+    """One invitation; `notice` ("DD/MM/YYYY") publishes its result, `contract` ("YYYY-MM-DD") its contract."""
+    key, opens = zlib.crc32(number.encode()) % 1000, datetime.fromisoformat(open_date)
+    result = None if notice is None else Result(
+        int(detail_id or 5000 + key), datetime.strptime(notice, "%d/%m/%Y").date(),
+        tuple(Bidder(f"Нийлүүлэгч {i} ХХК", f"99000{i:02d}", int(re.sub(r"\D", "", price)), status_)
+              for i, (price, status_) in enumerate(bidders)), budget)
+    published = contract and date.fromisoformat(contract)
+    return Tender(_agency(client_id, agency), 1990000001000 + key, False, number, number.rsplit("/", 2)[0], key,
+                  f"Тендер {number}", year, 96000000, 96000000, *OPEN_RULE, "PRODUCT", 1, "Улсын төсөв", 1, True,
+                  False, None, datetime(2026, 8, 10, 9), opens, opens, opens, status_code=status, result=result,
+                  contract=published and Contract("ГЭ-2026/1", "Нийлүүлэгч ХХК", 91420000, published, published, 1))
 
 
-def contract(number, published, year=2026, amount="91,420,000 ₮"):
-    return {"number": number, "published": published, "year": year, "amount": amount}
+def records(edit):
+    """A Fault.rewrite applying `edit(record)` to every record of the open-data API's answer."""
+    def rewrite(body):
+        answer = json.loads(body)
+        for record in answer["data"]:
+            edit(record)
+        return json.dumps(answer, ensure_ascii=False).encode()
+    return rewrite
 
 
-def detail_html(*bidders):
-    rows = "".join(f"<tr><td><a href='/mn/supplier/{i}'>Нийлүүлэгч {i} ХХК</a></td><td>99000{i:02d}</td>"
-                   f"<td>{price}</td><td>{status}</td></tr>" for i, (price, status) in enumerate(bidders))
-    return ("<html><body><div class='result-detail'>"
-            "<div class='row'><label>Тендер шалгаруулалтын төрөл:</label> <span>Нээлттэй тендер шалгаруулалтын арга</span></div>"
-            "<table id='bidder_tableId'><thead><tr><th>Оролцогч</th><th>Регистрийн дугаар</th>"
-            "<th>САНАЛ БОЛГОСОН ҮНЭ</th><th>Төлөв</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></div></body></html>")
+def page(request):
+    return int(request.query.get("page") or request.form.get("current_page") or 1)
 
 
-class FakeTender:
-    """tender.gov.mn and its open-data API, as data a test can change between runs."""
+class Portal:
+    """The demo routes of both bases over `tenders`, which a test may change between runs."""
 
     def __init__(self, rsps):
-        self.invitations: list[dict] = []
-        self.results: list[dict] = []
-        self.details: dict[str, str] = {}
-        self.contracts: list[dict] = []
-        self.down: dict[str, tuple[int, bytes]] = {}   # endpoint -> (HTTP status, body)
-        self.api_ignores_page = False
-        self.results_empty_once: set[int] = set()  # results pages that answer no rows the first time asked
-        self.rsps = rsps
-        rsps.add_callback(responses.POST, f"{OD}/api/invitation", callback=self._invitations)
-        rsps.add_callback(responses.GET, re.compile(rf"^{re.escape(T)}/mn/result/detail/(\d+)$"),
-                          callback=self._detail)
-        rsps.add_callback(responses.GET, re.compile(rf"^{re.escape(T)}/mn/result/(\?.*)?$"),
-                          callback=self._results)
-        rsps.add_callback(responses.GET, re.compile(rf"^{re.escape(T)}/mn/contract/(\?.*)?$"),
-                          callback=self._contracts)
+        self.rsps, self.tenders, self.token = rsps, [], TOKEN
+        routes = [replace(r, handler=self._live(r.name)) for r in tender_routes(self.world(), TOKEN)]
+        self.routings = [install_routes(rsps, OD, routes), install_routes(rsps, T, routes)]
+
+    def world(self):
+        return TenderWorld(AS_OF, AS_OF, (), tuple(self.tenders))
+
+    def _live(self, name):
+        return lambda request: {r.name: r for r in tender_routes(self.world(), self.token)}[name].handler(request)
+
+    def fault(self, name, fault=None, **kwargs):
+        for routing in self.routings:
+            routing.faults[name] = fault or Fault(**kwargs)
+
+    def heal(self, name):
+        for routing in self.routings:
+            del routing.faults[name]
 
     def calls(self, pattern):
         return sum(1 for c in self.rsps.calls if re.search(pattern, c.request.url))
-
-    def _invitations(self, request):
-        if "invitations" in self.down:
-            status, body = self.down["invitations"]
-            return status, {"Content-Type": "application/json"}, body
-        form = {k: v[0] for k, v in parse_qs(request.body).items()}
-        page, per_page = int(form["current_page"]), int(form["per_page"])
-        if self.api_ignores_page:
-            page = 1
-        data = self.invitations[(page - 1) * per_page:page * per_page]
-        return 200, {"Content-Type": "application/json"}, json.dumps(
-            {"return_code": 200, "message": "Амжилттай", "total": len(self.invitations),
-             "per_page": per_page, "current_page": page, "data": data}, ensure_ascii=False)
-
-    @staticmethod
-    def _query(request):
-        query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
-        return int(query["year"]), int(query.get("page", 1)), int(query.get("perpage", 20))
-
-    def _listing(self, request, name, items, row, table_id):
-        if name in self.down:
-            status, body = self.down[name]
-            return status, {}, body
-        year, page, per_page = self._query(request)
-        chosen = [i for i in items if i["year"] == year][(page - 1) * per_page:page * per_page]
-        if name == "results" and page in self.results_empty_once:
-            self.results_empty_once.discard(page)
-            chosen = []
-        body = "".join(row(i) for i in chosen)
-        head = "<thead><tr><th>ТШ-ын урилгын дугаар</th></tr></thead>" if name == "results" else ""
-        return 200, {"Content-Type": "text/html; charset=utf-8"}, (
-            f"<html><body><div id='{table_id}'><table>{head}<tbody>{body}</tbody></table></div></body></html>")
-
-    def _results(self, request):
-        def row(r):
-            link = (f"<a href='/mn/result/detail/{r['detail_id']}'>Тендер</a>" if r["detail_id"]
-                    else "<a href='#'>Тендер</a>")
-            return (f"<tr><td>{r['number']}</td><td>{r['number'].rsplit('/', 2)[0]}</td>"
-                    f"<td>{link} {r['notice']}</td><td>{r['agency']}</td><td>{r['budget']}</td></tr>")
-        return self._listing(request, "results", self.results, row, "tender-result-table")
-
-    def _contracts(self, request):
-        def row(c):
-            return (f"<tr><td>{c['number']}</td><td>ГЭ-2026/1</td><td>Нийлүүлэгч ХХК</td><td>{c['amount']}</td>"
-                    f"<td>{c['published']}</td><td>{c['published']}</td>"
-                    f"<td><a href='/mn/download/1'>гэрээ.pdf</a></td></tr>")
-        return self._listing(request, "contracts", self.contracts, row, "contract-table")
-
-    def _detail(self, request):
-        if "detail" in self.down:
-            status, body = self.down["detail"]
-            return status, {}, body
-        detail_id = request.url.rsplit("/", 1)[1]
-        if detail_id not in self.details:
-            return 404, {}, "not found"
-        return 200, {"Content-Type": "text/html; charset=utf-8"}, self.details[detail_id]
 
 
 @pytest.fixture
@@ -154,7 +108,7 @@ def rsps():
 
 @pytest.fixture
 def portal(rsps):
-    return FakeTender(rsps)
+    return Portal(rsps)
 
 
 @pytest.fixture
@@ -191,7 +145,7 @@ def sources(res):
 # tender.result_published
 
 def test_all_sources_read(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01")]
+    portal.tenders = [tender("A/1/01/01")]
     res = run(make_runner())
     out = res.as_json()
     assert out["check"] == "tender" and out["as_of"] == "2026-11-29"
@@ -201,8 +155,7 @@ def test_all_sources_read(portal, make_runner):
 
 
 def test_result_on_the_due_date_is_met(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-09-14 10:00:00")]
-    portal.results = [result("A/1/01/01", "14/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="14/10/2026", budget="30,000,000 ₮")]
     res = run(make_runner())
     ob = obligations(res, RESULT)["A/1/01/01"]
     assert (ob.status, ob.due, ob.published) == ("met", date(2026, 10, 14), date(2026, 10, 14))
@@ -212,8 +165,7 @@ def test_result_on_the_due_date_is_met(portal, make_runner):
 
 
 def test_result_a_day_after_the_due_date_is_late_by_one(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-09-14 10:00:00")]
-    portal.results = [result("A/1/01/01", "15/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="15/10/2026", budget="30,000,000 ₮")]
     res = run(make_runner())
     f = findings(res, RESULT)["A/1/01/01"]
     assert f["status"] == "late"
@@ -225,7 +177,7 @@ def test_result_a_day_after_the_due_date_is_late_by_one(portal, make_runner):
 
 
 def test_no_result_after_the_due_date_is_missing(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-09-14 10:00:00")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00")]
     res = run(make_runner())
     f = findings(res, RESULT)["A/1/01/01"]
     assert f["status"] == "missing"
@@ -234,15 +186,14 @@ def test_no_result_after_the_due_date_is_missing(portal, make_runner):
 
 
 def test_no_result_on_the_due_date_is_pending(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-09-14 10:00:00")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00")]
     res = run(make_runner(), as_of=date(2026, 10, 14))
     assert obligations(res, RESULT)["A/1/01/01"].status == "pending"
     assert res.as_json()["findings"] == []
 
 
 def test_result_notice_after_the_run_date_is_not_yet_published(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-09-14 10:00:00")]
-    portal.results = [result("A/1/01/01", "20/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="20/10/2026", budget="30,000,000 ₮")]
     res = run(make_runner(), as_of=date(2026, 10, 16))
     f = findings(res, RESULT)["A/1/01/01"]
     assert (f["status"], f["days_overdue"], f["published"]) == ("missing", 2, None)
@@ -256,7 +207,7 @@ def test_result_notice_after_the_run_date_is_not_yet_published(portal, make_runn
     ("2026-10-27 10:00:00", "2026-11-27"),   # +30 is 26 Nov, Republic Day
 ])
 def test_result_due_on_a_non_working_day_rolls_forward(portal, make_runner, open_date, due):
-    portal.invitations = [invitation("A/1/01/01", open_date=open_date)]
+    portal.tenders = [tender("A/1/01/01", open_date=open_date)]
     res = run(make_runner())
     f = findings(res, RESULT)["A/1/01/01"]
     assert f["due"] == due
@@ -264,9 +215,8 @@ def test_result_due_on_a_non_working_day_rolls_forward(portal, make_runner, open
 
 
 def test_rolled_due_date_is_met_on_the_rolled_day_and_pending_until_then(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-09-17 10:00:00"),
-                          invitation("B/1/01/01", open_date="2026-09-17 10:00:00")]
-    portal.results = [result("A/1/01/01", "19/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-17 10:00:00", notice="19/10/2026", budget="30,000,000 ₮"),
+                      tender("B/1/01/01", open_date="2026-09-17 10:00:00")]
     runner = make_runner()
     res = run(runner, as_of=date(2026, 10, 19))
     assert obligations(res, RESULT)["A/1/01/01"].status == "met"
@@ -277,50 +227,49 @@ def test_rolled_due_date_is_met_on_the_rolled_day_and_pending_until_then(portal,
 
 
 def test_configured_day_off_moves_the_due_date_further(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-06-10 10:00:00")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-06-10 10:00:00")]
     res = run(make_runner(days_off=["2026-07-16"]))
     assert findings(res, RESULT)["A/1/01/01"]["due"] == "2026-07-17"
 
 
 def test_naadam_result_on_the_rolled_due_date_is_met(portal, make_runner):
-    portal.invitations = [invitation("A/1/01/01", open_date="2026-06-10 10:00:00")]
-    portal.results = [result("A/1/01/01", "16/07/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-06-10 10:00:00", notice="16/07/2026",
+                             budget="30,000,000 ₮")]
     res = run(make_runner())
     ob = obligations(res, RESULT)["A/1/01/01"]
     assert (ob.status, ob.due) == ("met", date(2026, 7, 16))
 
 
 def test_cancelled_tender_is_out_of_scope(portal, make_runner):
-    portal.invitations = [invitation("C/1/01/01", status="CANCELLED_TENDER"), invitation("A/1/01/01")]
+    portal.tenders = [tender("C/1/01/01", status="CANCELLED_TENDER"), tender("A/1/01/01")]
     res = run(make_runner())
     assert set(obligations(res, RESULT)) == {"A/1/01/01"}
 
 
 @pytest.mark.parametrize("open_date", [None, "", "null"])
 def test_invitation_without_open_date_is_out_of_scope(portal, make_runner, open_date):
-    inv = invitation("N/1/01/01")
-    if open_date is None:
-        del inv["openDate"]
-    elif open_date == "null":
-        inv["openDate"] = None
-    else:
-        inv["openDate"] = open_date
-    portal.invitations = [inv, invitation("A/1/01/01")]
+    def edit(record):
+        if record["invitationNumber"] == "N/1/01/01":
+            record.pop("openDate") if open_date is None else record.update(openDate=open_date and None)
+    portal.tenders = [tender("N/1/01/01"), tender("A/1/01/01")]
+    portal.fault("tender.invitations", rewrite=records(edit))
     res = run(make_runner())
     assert set(obligations(res, RESULT)) == {"A/1/01/01"}
 
 
 def test_tender_year_outside_configured_years_is_out_of_scope(portal, make_runner):
-    portal.invitations = [invitation("OLD/1/01/01", year=2025, open_date="2025-09-14 10:00:00"),
-                          invitation("A/1/01/01")]
+    portal.tenders = [tender("A/1/01/01")]   # and the API answers a 2025 record to the 2026 request:
+    old = tender("OLD/1/01/01", year=2025, open_date="2025-09-14 10:00:00").record()
+    portal.fault("tender.invitations", rewrite=lambda body: body.replace(b'"data": [', b'"data": ['
+                                                                            + json.dumps(old).encode() + b", "))
     res = run(make_runner(years=(2026,)))
     assert set(obligations(res, RESULT)) == {"A/1/01/01"}
 
 
 def test_default_years_are_the_run_year_and_the_year_before(portal, make_runner):
-    portal.invitations = [invitation("Y24/1/01/01", year=2024, open_date="2024-09-14 10:00:00"),
-                          invitation("Y25/1/01/01", year=2025, open_date="2025-09-15 10:00:00"),
-                          invitation("Y26/1/01/01", year=2026)]
+    portal.tenders = [tender("Y24/1/01/01", year=2024, open_date="2024-09-14 10:00:00"),
+                      tender("Y25/1/01/01", year=2025, open_date="2025-09-15 10:00:00"),
+                      tender("Y26/1/01/01", year=2026)]
     res = run(make_runner(years=()))
     assert set(obligations(res, RESULT)) == {"Y25/1/01/01", "Y26/1/01/01"}
     asked = {parse_qs(c.request.body)["tenderYear"][0] for c in portal.rsps.calls if "/api/invitation" in c.request.url}
@@ -329,19 +278,18 @@ def test_default_years_are_the_run_year_and_the_year_before(portal, make_runner)
 
 def test_result_matched_by_trimmed_nfc_invitation_number(portal, make_runner):
     import unicodedata
-    portal.invitations = [invitation("ЙШГ/1/01/01")]
-    portal.results = [result(" " + unicodedata.normalize("NFD", "ЙШГ/1/01/01") + " ", "14/10/2026",
-                             budget="30,000,000 ₮")]
+    portal.tenders = [tender("ЙШГ/1/01/01", notice="14/10/2026", budget="30,000,000 ₮")]
+    nfd = "<td> " + unicodedata.normalize("NFD", "ЙШГ/1/01/01") + " </td>"
+    portal.fault("tender.results", rewrite=lambda body: body.replace("<td>ЙШГ/1/01/01</td>".encode(), nfd.encode()))
     res = run(make_runner())
     assert obligations(res, RESULT)["ЙШГ/1/01/01"].status == "met"
 
 
 # tender.contract_published
 
-def _awarded_case(portal, number, detail_id, *bidders, budget="96,000,000 ₮", notice="02/10/2026"):
-    portal.invitations.append(invitation(number))
-    portal.results.append(result(number, notice, detail_id=detail_id, budget=budget))
-    portal.details[detail_id] = detail_html(*bidders)
+def _awarded_case(portal, number, detail_id, *bidders, budget="96,000,000 ₮", notice="02/10/2026", contract=None):
+    portal.tenders.append(tender(number, notice=notice, detail_id=detail_id, bidders=bidders, budget=budget,
+                                 contract=contract))
 
 
 def test_awarded_exactly_the_threshold_has_no_contract_obligation(portal, make_runner):
@@ -391,9 +339,9 @@ def test_several_selected_bidders_are_summed(portal, make_runner):
 
 
 def test_result_without_detail_link_uses_the_listing_budget(portal, make_runner):
-    portal.invitations = [invitation("ND/1/01/01"), invitation("ND/2/01/01")]
-    portal.results = [result("ND/1/01/01", "02/10/2026", detail_id=None, budget="96,000,000 ₮"),
-                      result("ND/2/01/01", "02/10/2026", detail_id=None, budget="80,000,000 ₮")]
+    portal.tenders = [tender("ND/1/01/01", notice="02/10/2026", budget="96,000,000 ₮"),
+                      tender("ND/2/01/01", notice="02/10/2026", budget="80,000,000 ₮")]
+    portal.fault("tender.results", rewrite=lambda body: re.sub(rb'href="/mn/result/detail/\d+"', b'href="#"', body))
     res = run(make_runner())
     assert set(obligations(res, CONTRACT)) == {"ND/1/01/01"}
 
@@ -405,8 +353,7 @@ def test_result_without_detail_link_uses_the_listing_budget(portal, make_runner)
     ("2026-11-20", "late", 18),
 ])
 def test_contract_published_on_or_after_the_due_date(portal, make_runner, published, status, days_late):
-    _awarded_case(portal, "K/1/01/01", "1008", ("91,420,000 ₮", SELECTED), notice="02/10/2026")
-    portal.contracts = [contract("K/1/01/01", published)]
+    _awarded_case(portal, "K/1/01/01", "1008", ("91,420,000 ₮", SELECTED), notice="02/10/2026", contract=published)
     res = run(make_runner())
     ob = obligations(res, CONTRACT)["K/1/01/01"]
     assert (ob.status, ob.due, ob.days_late) == (status, date(2026, 11, 2), days_late)
@@ -431,8 +378,10 @@ def test_contract_due_counts_from_the_result_notice_date(portal, make_runner):
 
 
 def test_agency_key_is_client_id_as_a_string_from_number_or_string(portal, make_runner):
-    portal.invitations = [invitation("N/1/01/01", client_id=CLIENT_1, agency=AGENCY_1),
-                          invitation("S/1/01/01", client_id=CLIENT_2, agency=AGENCY_2)]
+    portal.tenders = [tender("N/1/01/01", client_id=CLIENT_1, agency=AGENCY_1),
+                      tender("S/1/01/01", client_id=CLIENT_2, agency=AGENCY_2)]
+    portal.fault("tender.invitations", rewrite=records(   # the API sends some clientIds as strings
+        lambda record: record["clientId"] == int(CLIENT_2) and record.update(clientId=CLIENT_2)))
     res = run(make_runner())
     out = res.as_json()
     keys = {f["subject"]: f["agency_key"] for f in out["findings"]}
@@ -443,16 +392,15 @@ def test_agency_key_is_client_id_as_a_string_from_number_or_string(portal, make_
 
 
 def test_agency_name_is_normalised(portal, make_runner):
-    portal.invitations = [invitation("E/1/01/01", client_id=1453535505115, agency="Эрдэнэс  Таван Толгой ")]
+    portal.tenders = [tender("E/1/01/01", client_id=1453535505115, agency="Эрдэнэс  Таван Толгой ")]
     res = run(make_runner())
     f = findings(res, RESULT)["E/1/01/01"]
     assert (f["agency"], f["agency_key"]) == ("Эрдэнэс Таван Толгой", "1453535505115")
 
 
 def test_contract_agency_key_is_the_invitations_client_id(portal, make_runner):
-    portal.invitations = [invitation("K/1/01/01", client_id=CLIENT_2, agency=AGENCY_2)]
-    portal.results = [result("K/1/01/01", "02/10/2026", detail_id="1009", agency=AGENCY_2)]
-    portal.details["1009"] = detail_html(("91,420,000 ₮", SELECTED))
+    portal.tenders = [tender("K/1/01/01", client_id=CLIENT_2, agency=AGENCY_2, notice="02/10/2026", detail_id="1009",
+                             bidders=[("91,420,000 ₮", SELECTED)])]
     res = run(make_runner())
     f = findings(res, CONTRACT)["K/1/01/01"]
     assert f["agency_key"] == "1990000000102"
@@ -460,7 +408,8 @@ def test_contract_agency_key_is_the_invitations_client_id(portal, make_runner):
 
 
 def test_unknown_doc_status_is_a_note_not_a_crash(portal, make_runner):
-    portal.invitations = [invitation("W/1/01/01", status="SOMETHING_NEW")]
+    portal.tenders = [tender("W/1/01/01")]
+    portal.fault("tender.invitations", rewrite=records(lambda record: record.update(docStatusCode="SOMETHING_NEW")))
     res = run(make_runner())
     out = res.as_json()
     assert out["sources"][0]["ok"] is True
@@ -471,9 +420,8 @@ def test_unknown_doc_status_is_a_note_not_a_crash(portal, make_runner):
 # failures
 
 def _day_one(portal):
-    portal.invitations = [invitation("A/1/01/01"), invitation("B/1/01/01")]
-    portal.results = [result("A/1/01/01", "02/10/2026", detail_id="2001")]
-    portal.details["2001"] = detail_html(("91,420,000 ₮", SELECTED))
+    portal.tenders = [tender("A/1/01/01", notice="02/10/2026", detail_id="2001", bidders=[("91,420,000 ₮", SELECTED)]),
+                      tender("B/1/01/01")]
 
 
 def test_results_http_503_makes_both_rules_unknown_and_keeps_open_findings(portal, make_runner):
@@ -483,7 +431,7 @@ def test_results_http_503_makes_both_rules_unknown_and_keeps_open_findings(porta
     assert findings(first, RESULT)["B/1/01/01"]["status"] == "missing"
     assert findings(first, CONTRACT)["A/1/01/01"]["status"] == "missing"
 
-    portal.down["results"] = (503, b"Service Unavailable")
+    portal.fault("tender.results", status=503, body=b"Service Unavailable")
     res = run(runner, as_of=AS_OF)
     out = res.as_json()
     src = sources(res)
@@ -508,7 +456,7 @@ def test_results_http_503_makes_both_rules_unknown_and_keeps_open_findings(porta
 
 def test_results_failing_on_the_first_run_raises_no_finding(portal, make_runner):
     _day_one(portal)
-    portal.down["results"] = (503, b"")
+    portal.fault("tender.results", status=503, body=b"")
     res = run(make_runner())
     assert res.as_json()["findings"] == []
     assert {ob.status for ob in obligations(res, RESULT).values()} == {"unknown"}
@@ -516,15 +464,14 @@ def test_results_failing_on_the_first_run_raises_no_finding(portal, make_runner)
 
 def test_results_layout_change_is_reported(portal, make_runner):
     _day_one(portal)
-    portal.down["results"] = (200, "<html><body><p>Засвар хийгдэж байна</p></body></html>".encode())
+    portal.fault("tender.results", body="<html><body><p>Засвар хийгдэж байна</p></body></html>".encode())
     res = run(make_runner())
     assert sources(res)["tender.results"]["error"] == "layout changed: no #tender-result-table"
     assert res.as_json()["findings"] == []
 
 
-def test_return_code_401_is_reported(portal, make_runner, fixture_bytes):
-    portal.down["invitations"] = (200, fixture_bytes("tender/invitations/token_expired.json"))
-    res = run(make_runner())
+def test_return_code_401_is_reported(portal, make_runner):
+    res = run(make_runner(environ={"TENDER_OPENDATA_TOKEN": "expired"}))
     src = sources(res)
     assert src["tender.invitations"] == {"name": "tender.invitations", "ok": False,
                                          "error": "return_code 401: Token expired"}
@@ -532,8 +479,7 @@ def test_return_code_401_is_reported(portal, make_runner, fixture_bytes):
     assert not res.ok
 
 
-def test_return_code_401_without_a_token_names_the_variable(portal, make_runner, fixture_bytes):
-    portal.down["invitations"] = (200, fixture_bytes("tender/invitations/token_expired.json"))
+def test_return_code_401_without_a_token_names_the_variable(portal, make_runner):
     res = run(make_runner(environ={}))
     error = sources(res)["tender.invitations"]["error"]
     assert error.startswith("return_code 401: Token expired")
@@ -541,6 +487,7 @@ def test_return_code_401_without_a_token_names_the_variable(portal, make_runner,
 
 
 def test_token_is_sent_as_bearer(portal, make_runner):
+    portal.token = "s3cret"
     run(make_runner(environ={"TENDER_OPENDATA_TOKEN": "s3cret"}))
     [call] = [c for c in portal.rsps.calls if "/api/invitation" in c.request.url]
     assert call.request.headers["Authorization"] == "Bearer s3cret"
@@ -548,9 +495,7 @@ def test_token_is_sent_as_bearer(portal, make_runner):
 
 def test_detail_pages_are_fetched_once_across_runs(portal, make_runner):
     _day_one(portal)
-    portal.invitations.append(invitation("C/1/01/01"))
-    portal.results.append(result("C/1/01/01", "05/10/2026", detail_id="2002"))
-    portal.details["2002"] = detail_html(("50,000,000 ₮", SELECTED))
+    portal.tenders.append(tender("C/1/01/01", notice="05/10/2026", detail_id="2002", bidders=[("50,000,000 ₮", SELECTED)]))
     runner = make_runner()
     run(runner, as_of=date(2026, 11, 28))
     assert portal.calls(r"/mn/result/detail/2001$") == 1
@@ -563,7 +508,6 @@ def test_detail_pages_are_fetched_once_across_runs(portal, make_runner):
 
 def test_same_day_rerun_gives_identical_json(portal, make_runner):
     _day_one(portal)
-    portal.contracts = []
     runner = make_runner()
     run(runner, as_of=date(2026, 11, 28))
     first = run(runner, as_of=AS_OF).as_json()
@@ -582,10 +526,10 @@ def test_same_day_rerun_on_the_first_day_gives_identical_json(portal, make_runne
 
 
 def test_missing_result_then_published_is_resolved_then_ongoing(portal, make_runner):
-    portal.invitations = [invitation("B/1/01/01")]
+    portal.tenders = [tender("B/1/01/01")]
     runner = make_runner()
     run(runner, as_of=date(2026, 11, 27))
-    portal.results = [result("B/1/01/01", "28/11/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("B/1/01/01", notice="28/11/2026", budget="30,000,000 ₮")]
     f = findings(run(runner, as_of=date(2026, 11, 28)), RESULT)["B/1/01/01"]
     assert (f["status"], f["state"], f["days_late"]) == ("late", "resolved", 45)
     f = findings(run(runner, as_of=AS_OF), RESULT)["B/1/01/01"]
@@ -597,14 +541,14 @@ def test_failing_same_day_rerun_keeps_the_day_s_findings(portal, make_runner):
     runner = make_runner()
     first = run(runner).as_json()
     assert len(first["findings"]) == 2
-    portal.down["results"] = (503, b"")
+    portal.fault("tender.results", status=503, body=b"")
     again = run(runner).as_json()
     assert {(f["rule"], f["subject"], f["status"], f["rechecked"]) for f in again["findings"]} == {
         (RESULT, "B/1/01/01", "missing", False), (CONTRACT, "A/1/01/01", "missing", False)}
 
 
 def test_invitations_are_paged(portal, make_runner):
-    portal.invitations = [invitation(f"P/{n}/01/01") for n in range(150)]
+    portal.tenders = [tender(f"P/{n}/01/01") for n in range(150)]
     res = run(make_runner())
     assert len(obligations(res, RESULT)) == 150
     pages = sorted(parse_qs(c.request.body)["current_page"][0] for c in portal.rsps.calls
@@ -613,13 +557,12 @@ def test_invitations_are_paged(portal, make_runner):
 
 
 def test_contract_of_a_year_no_longer_read_is_not_judged_missing(portal, make_runner):
-    portal.invitations = [invitation("K26/1/01/01", year=2026)]
-    portal.results = [result("K26/1/01/01", "02/10/2026", detail_id="3001", year=2026)]
-    portal.details["3001"] = detail_html(("91,420,000 ₮", SELECTED))
+    portal.tenders = [tender("K26/1/01/01", notice="02/10/2026", detail_id="3001", bidders=[("91,420,000 ₮", SELECTED)])]
     runner = make_runner(years=())
     first = run(runner, as_of=date(2027, 12, 30))          # reads 2026 and 2027
     assert obligations(first, CONTRACT)["K26/1/01/01"].status == "missing"
-    portal.contracts = [contract("K26/1/01/01", "2028-01-03", year=2026)]   # now on the portal
+    portal.tenders = [replace(portal.tenders[0], contract=Contract("ГЭ-2026/1", "Нийлүүлэгч ХХК", 91420000,
+                                                                  date(2028, 1, 3), date(2028, 1, 3), 1))]   # now on the portal
     res = run(runner, as_of=date(2028, 1, 4))              # reads 2027 and 2028 only
     ob = obligations(res, CONTRACT).get("K26/1/01/01")
     assert ob is None or ob.status in ("late", "unknown")
@@ -627,8 +570,8 @@ def test_contract_of_a_year_no_longer_read_is_not_judged_missing(portal, make_ru
 
 def test_detail_page_404_makes_only_that_contract_unknown(portal, make_runner):
     _day_one(portal)
-    portal.invitations.append(invitation("G/1/01/01"))
-    portal.results.append(result("G/1/01/01", "02/10/2026", detail_id="4040"))   # not on the portal
+    portal.tenders.append(tender("G/1/01/01", notice="02/10/2026", detail_id="4040"))
+    portal.fault("tender.result_detail", status=404, where=lambda request: request.params["id"] == "4040")
     res = run(make_runner())
     src = sources(res)["tender.result_detail"]
     assert src["ok"] is False
@@ -642,18 +585,18 @@ def test_detail_page_404_makes_only_that_contract_unknown(portal, make_runner):
 def test_results_listing_that_ignores_its_page_parameter_is_layout_changed(portal, make_runner):
     rows = "".join(f"<tr><td>R/{n}/01/01</td><td>R/{n}</td><td><a href='#'>x</a> 02/10/2026</td>"
                    f"<td>Газар</td><td>1 ₮</td></tr>" for n in range(20))
-    portal.down["results"] = (200, f"<div id='tender-result-table'><table><tbody>{rows}</tbody></table></div>".encode())
+    portal.fault("tender.results", body=f"<div id='tender-result-table'><table><tbody>{rows}</tbody></table></div>".encode())
     res = run(make_runner())
     assert sources(res)["tender.results"]["error"] == "layout changed: /mn/result/?year=2026 ignores its page parameter (page 2 repeats)"
 
 
 def test_contract_finding_identity_is_stable_when_invitations_fail_first(portal, make_runner, fixture_bytes):
     _day_one(portal)
-    portal.down["invitations"] = (200, fixture_bytes("tender/invitations/token_expired.json"))
+    portal.fault("tender.invitations", body=fixture_bytes("tender/invitations/token_expired.json"), content_type=JSON)
     runner = make_runner()
     first = run(runner, as_of=date(2026, 11, 28))
     assert all(f["agency_key"] == str(CLIENT_1) for f in first.as_json()["findings"] if f["rule"] == CONTRACT)
-    del portal.down["invitations"]
+    portal.heal("tender.invitations")
     run(runner, as_of=AS_OF)
     rows = [r for r in runner.store.findings("tender", open_only=False)
             if r["rule"] == CONTRACT and r["subject"] == "A/1/01/01"]
@@ -661,20 +604,22 @@ def test_contract_finding_identity_is_stable_when_invitations_fail_first(portal,
 
 
 def test_unrelated_source_failure_does_not_keep_an_out_of_scope_finding(portal, make_runner):
-    portal.invitations = [invitation("X/1/01/01"), invitation("G/1/01/01")]
-    portal.results = [result("G/1/01/01", "14/10/2026", detail_id="4040")]   # detail page 404s every run
+    portal.tenders = [tender("X/1/01/01"), tender("G/1/01/01", notice="14/10/2026", detail_id="4040")]
+    portal.fault("tender.result_detail", status=404)   # the detail page 404s every run
     runner = make_runner()
     first = run(runner, as_of=date(2026, 11, 28))
     assert findings(first, RESULT)["X/1/01/01"]["status"] == "missing"
-    portal.invitations[0]["docStatusCode"] = "CANCELLED_TENDER"   # read fine on day 2
+    portal.tenders[0] = replace(portal.tenders[0], status_code="CANCELLED_TENDER")   # read fine on day 2
     res = run(runner, as_of=AS_OF)
     assert sources(res)["tender.invitations"]["ok"] and sources(res)["tender.results"]["ok"]
     assert "X/1/01/01" not in findings(res, RESULT)
 
 
 def test_invitations_api_ignoring_its_page_is_not_silently_truncated(portal, make_runner):
-    portal.invitations = [invitation(f"P/{n}/01/01") for n in range(150)]
-    portal.api_ignores_page = True
+    portal.tenders = [tender(f"P/{n}/01/01") for n in range(150)]
+    first_page = tender_routes(portal.world(), None)[0].handler(Request.of(   # what it answers to every page
+        "POST", "/api/invitation", Message(), f"current_page=1&per_page={PER_PAGE_API}".encode()))
+    portal.fault("tender.invitations", body=first_page.body, content_type=JSON, where=lambda request: page(request) > 1)
     res = run(make_runner())
     src = sources(res)["tender.invitations"]
     noted = any(n["source"] == "tender.invitations" for n in res.as_json().get("notes", []))
@@ -683,12 +628,15 @@ def test_invitations_api_ignoring_its_page_is_not_silently_truncated(portal, mak
 
 # the results listing's short end (portals.md 1b: some `&page=` forms answer no rows)
 
-def _year_of_results(n, year=2026):
-    return [result(f"R/{i:03d}/01/01", f"{28 - i // 2:02d}/10/{year}", year=year) for i in range(n)]
+def _year_of_results(portal, n, year=2026):
+    """`n` results of `year` whose invitations the API does not answer."""
+    portal.tenders = [tender(f"R/{i:03d}/01/01", notice=f"{28 - i // 2:02d}/10/{year}", year=year) for i in range(n)]
+    portal.fault("tender.invitations", rewrite=lambda body: json.dumps({**json.loads(body), "total": 0, "data": []},
+                                                                      ensure_ascii=False).encode())
 
 
 def test_full_first_results_page_then_an_empty_one_is_noted_and_read_again_on_the_full_walk(portal, make_runner):
-    portal.results = _year_of_results(20)
+    _year_of_results(portal, 20)
     res = run(make_runner())
     assert sources(res)["tender.results"]["ok"]
     assert portal.calls(r"/mn/result/\?.*[?&]page=2(&|$)") == 2      # the weekly full walk does not take it for the end
@@ -697,8 +645,9 @@ def test_full_first_results_page_then_an_empty_one_is_noted_and_read_again_on_th
 
 
 def test_rows_the_second_read_of_page_two_brings_are_stored(portal, make_runner):
-    portal.results = _year_of_results(25)
-    portal.results_empty_once = {2}
+    _year_of_results(portal, 25)
+    portal.fault("tender.results", times=1, where=lambda request: page(request) == 2,   # no rows the first time
+                 rewrite=lambda body: re.sub(rb"\s*<tr><td>.*?</tr>", b"", body, flags=re.S))
     runner = make_runner()
     res = run(runner)
     assert sources(res)["tender.results"]["ok"]
@@ -707,7 +656,7 @@ def test_rows_the_second_read_of_page_two_brings_are_stored(portal, make_runner)
 
 
 def test_a_short_first_page_ends_the_listing_without_a_second_look(portal, make_runner):
-    portal.results = _year_of_results(19)
+    _year_of_results(portal, 19)
     res = run(make_runner())
     assert portal.calls(r"/mn/result/\?.*[?&]page=2(&|$)") == 1
     assert not [n for n in res.as_json().get("notes", []) if n["source"] == "tender.results"]
