@@ -41,8 +41,8 @@ TOKEN = "test-token"
 # the portal: demo-world data
 
 def _agency(client_id, name):
-    return Agency(int(client_id), name, "ЖАБГ", "9900101", "education", "ЖИШЭЭ АЙМГИЙН ЗАСАГ ДАРГА", 162, "10001",
-                  None, "typical")
+    return Agency(int(client_id), name, "ЖАБГ", "9900101", "education", "ЖИШЭЭ АЙМГИЙН ЗАСАГ ДАРГА", 162,
+                  "10001", None, "typical")
 
 
 def tender(number, open_date="2026-09-14 10:00:00", year=2026, client_id=CLIENT_1, agency=AGENCY_1,
@@ -55,8 +55,8 @@ def tender(number, open_date="2026-09-14 10:00:00", year=2026, client_id=CLIENT_
               for i, (price, status_) in enumerate(bidders)), budget)
     published = contract and date.fromisoformat(contract)
     return Tender(_agency(client_id, agency), 1990000001000 + key, False, number, number.rsplit("/", 2)[0], key,
-                  f"Тендер {number}", year, 96000000, 96000000, *OPEN_RULE, "PRODUCT", 1, "Улсын төсөв", 1, True,
-                  False, None, datetime(2026, 8, 10, 9), opens, opens, opens, status_code=status, result=result,
+                  f"Тендер {number}", year, 96000000, 96000000, *OPEN_RULE, "PRODUCT", 1, "Улсын төсөв", 1,
+                  True, False, None, datetime(2026, 8, 10, 9), opens, opens, opens, status_code=status, result=result,
                   contract=published and Contract("ГЭ-2026/1", "Нийлүүлэгч ХХК", 91420000, published, published, 1))
 
 
@@ -88,9 +88,10 @@ class Portal:
     def _live(self, name):
         return lambda request: {r.name: r for r in tender_routes(self.world(), self.token)}[name].handler(request)
 
-    def fault(self, name, fault=None, **kwargs):
+    def fault(self, name, **kwargs):
+        fault = Fault(**kwargs)   # one fault for both bases: `times` counts once
         for routing in self.routings:
-            routing.faults[name] = fault or Fault(**kwargs)
+            routing.faults[name] = fault
 
     def heal(self, name):
         for routing in self.routings:
@@ -155,7 +156,8 @@ def test_all_sources_read(portal, make_runner):
 
 
 def test_result_on_the_due_date_is_met(portal, make_runner):
-    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="14/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="14/10/2026",
+                             budget="30,000,000 ₮")]
     res = run(make_runner())
     ob = obligations(res, RESULT)["A/1/01/01"]
     assert (ob.status, ob.due, ob.published) == ("met", date(2026, 10, 14), date(2026, 10, 14))
@@ -165,7 +167,8 @@ def test_result_on_the_due_date_is_met(portal, make_runner):
 
 
 def test_result_a_day_after_the_due_date_is_late_by_one(portal, make_runner):
-    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="15/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="15/10/2026",
+                             budget="30,000,000 ₮")]
     res = run(make_runner())
     f = findings(res, RESULT)["A/1/01/01"]
     assert f["status"] == "late"
@@ -193,7 +196,8 @@ def test_no_result_on_the_due_date_is_pending(portal, make_runner):
 
 
 def test_result_notice_after_the_run_date_is_not_yet_published(portal, make_runner):
-    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="20/10/2026", budget="30,000,000 ₮")]
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-14 10:00:00", notice="20/10/2026",
+                             budget="30,000,000 ₮")]
     res = run(make_runner(), as_of=date(2026, 10, 16))
     f = findings(res, RESULT)["A/1/01/01"]
     assert (f["status"], f["days_overdue"], f["published"]) == ("missing", 2, None)
@@ -215,7 +219,8 @@ def test_result_due_on_a_non_working_day_rolls_forward(portal, make_runner, open
 
 
 def test_rolled_due_date_is_met_on_the_rolled_day_and_pending_until_then(portal, make_runner):
-    portal.tenders = [tender("A/1/01/01", open_date="2026-09-17 10:00:00", notice="19/10/2026", budget="30,000,000 ₮"),
+    portal.tenders = [tender("A/1/01/01", open_date="2026-09-17 10:00:00", notice="19/10/2026",
+                             budget="30,000,000 ₮"),
                       tender("B/1/01/01", open_date="2026-09-17 10:00:00")]
     runner = make_runner()
     res = run(runner, as_of=date(2026, 10, 19))
@@ -420,7 +425,8 @@ def test_unknown_doc_status_is_a_note_not_a_crash(portal, make_runner):
 # failures
 
 def _day_one(portal):
-    portal.tenders = [tender("A/1/01/01", notice="02/10/2026", detail_id="2001", bidders=[("91,420,000 ₮", SELECTED)]),
+    portal.tenders = [tender("A/1/01/01", notice="02/10/2026", detail_id="2001",
+                             bidders=[("91,420,000 ₮", SELECTED)]),
                       tender("B/1/01/01")]
 
 
@@ -495,7 +501,8 @@ def test_token_is_sent_as_bearer(portal, make_runner):
 
 def test_detail_pages_are_fetched_once_across_runs(portal, make_runner):
     _day_one(portal)
-    portal.tenders.append(tender("C/1/01/01", notice="05/10/2026", detail_id="2002", bidders=[("50,000,000 ₮", SELECTED)]))
+    portal.tenders.append(tender("C/1/01/01", notice="05/10/2026", detail_id="2002",
+                                 bidders=[("50,000,000 ₮", SELECTED)]))
     runner = make_runner()
     run(runner, as_of=date(2026, 11, 28))
     assert portal.calls(r"/mn/result/detail/2001$") == 1
@@ -557,12 +564,13 @@ def test_invitations_are_paged(portal, make_runner):
 
 
 def test_contract_of_a_year_no_longer_read_is_not_judged_missing(portal, make_runner):
-    portal.tenders = [tender("K26/1/01/01", notice="02/10/2026", detail_id="3001", bidders=[("91,420,000 ₮", SELECTED)])]
+    portal.tenders = [tender("K26/1/01/01", notice="02/10/2026", detail_id="3001",
+                             bidders=[("91,420,000 ₮", SELECTED)])]
     runner = make_runner(years=())
     first = run(runner, as_of=date(2027, 12, 30))          # reads 2026 and 2027
     assert obligations(first, CONTRACT)["K26/1/01/01"].status == "missing"
-    portal.tenders = [replace(portal.tenders[0], contract=Contract("ГЭ-2026/1", "Нийлүүлэгч ХХК", 91420000,
-                                                                  date(2028, 1, 3), date(2028, 1, 3), 1))]   # now on the portal
+    portal.tenders = [tender("K26/1/01/01", notice="02/10/2026", detail_id="3001", bidders=[("91,420,000 ₮", SELECTED)],
+                             contract="2028-01-03")]   # now on the portal
     res = run(runner, as_of=date(2028, 1, 4))              # reads 2027 and 2028 only
     ob = obligations(res, CONTRACT).get("K26/1/01/01")
     assert ob is None or ob.status in ("late", "unknown")
@@ -585,7 +593,8 @@ def test_detail_page_404_makes_only_that_contract_unknown(portal, make_runner):
 def test_results_listing_that_ignores_its_page_parameter_is_layout_changed(portal, make_runner):
     rows = "".join(f"<tr><td>R/{n}/01/01</td><td>R/{n}</td><td><a href='#'>x</a> 02/10/2026</td>"
                    f"<td>Газар</td><td>1 ₮</td></tr>" for n in range(20))
-    portal.fault("tender.results", body=f"<div id='tender-result-table'><table><tbody>{rows}</tbody></table></div>".encode())
+    portal.fault("tender.results",
+                 body=f"<div id='tender-result-table'><table><tbody>{rows}</tbody></table></div>".encode())
     res = run(make_runner())
     assert sources(res)["tender.results"]["error"] == "layout changed: /mn/result/?year=2026 ignores its page parameter (page 2 repeats)"
 
