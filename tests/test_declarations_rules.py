@@ -74,7 +74,8 @@ class Monitor:
             install_routes(mock, BASE, declarations_routes(world), faults)
             code = main(["--config", str(self.config), "--db", str(self.db), "check", "declarations",
                          "--as-of", day, "--json"], stdout=out)
-            assert {call.request.url for call in mock.calls} <= {f"{BASE}/api/public/xacxom/search"}  # 3a only
+            assert {(call.request.method, call.request.url) for call in mock.calls} <= {  # 3a only
+                ("POST", f"{BASE}/api/public/xacxom/search")}
             self.asked = [json.loads(call.request.body)["firstname"] for call in mock.calls]
         return code, json.loads(out.getvalue()) if out.getvalue() else {}
 
