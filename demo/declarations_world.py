@@ -79,7 +79,7 @@ CIVIL_SERVICE = "Төрийн жинхэнэ албан хаагч"
 
 @dataclass(frozen=True)
 class Organization:
-    organization_id: int
+    organization_id: int | None  # None: the register sends a record without one
     name: str
     habit: str  # diligent | typical | late
 
