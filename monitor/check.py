@@ -68,6 +68,13 @@ class Context:
         """Stored records one at a time, for a pass that need not hold them all."""
         return self._store.iter_records(kind, fields)
 
+    def iter_joined(self, first: tuple[str, Sequence[str] | None],
+                    *others: tuple[str, Sequence[str] | None]) -> Iterator[tuple[Record | None, ...]]:
+        """Each stored record of the first (kind, fields), one at a time, beside the record of each
+        other (kind, fields) stored under the same key, or None: records matched by key without
+        holding every one of a kind (see Store.iter_joined)."""
+        return self._store.iter_joined(first, *others)
+
     def record_keys(self, kind: str) -> set[str]:
         return self._store.record_keys(kind)
 

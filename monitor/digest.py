@@ -6,19 +6,20 @@ decided here or in a template.
 """
 from __future__ import annotations
 
+import bisect
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping, TextIO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .agencies import display_name, normalised_name
 from .config import METHODOLOGY_URL, Recipient
-from .export import findings_csv
+from .export import write_findings_csv
 from .findings import LEFT_SCOPE, caught_up_since, left_scope_since, new_since
 from .i18n import source_error_explanation, translate, translate_count
 from .mongolian import normalize_text, transliterate
@@ -126,6 +127,12 @@ class ScorecardRow:
         return (-self.missing, rate is None, rate or 0.0, self.agency)
 
 
+# what a digest reads of an open finding: with the three keys it adds, a row stays a small dict
+FINDING_COLUMNS = ("rule", "agency_key", "subject", "check_name", "agency", "status", "due", "published",
+                   "days_late", "days_overdue", "evidence_url", "state", "rechecked", "judged_on",
+                   "first_raised_on", "resolved_on", "official")
+
+
 def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_url: str = METHODOLOGY_URL,
                    csv_beside: str | None = None) -> dict[str, Any]:
     """Everything the templates show for one reader.
@@ -135,25 +142,31 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     """
     agencies = AgencyNames.of(store, view.language)
     names = store.official_names() if view.name_officials else {}  # personal data: joined here, stored nowhere else
-    findings = []
-    for f in store.findings(open_only=True):  # rows of their own: completed in place (a national run has 16,000)
+    # the open findings are read once and not held (a national night's are 16,000): each list keeps
+    # the findings it shows and counts the rest
+    newly, caught_up = _FirstShown(_most_overdue_first), _FirstShown()
+    still = _FirstShown(lambda f: (f["due"], f["agency"], f["subject"]))
+    missing: Counter[tuple[str, str, str]] = Counter()
+    for f in store.iter_findings(open_only=True, columns=FINDING_COLUMNS):
         if not view.follows_check(f["check_name"]):
             continue
         f["agency_id"] = agencies.id_of(f["check_name"], f["agency_key"], f["agency"])
-        if view.follows_agency(f["agency_key"], f["agency"], f["agency_id"]):
-            f["person"] = names.get(f["official"])
-            if view.language != "mn":
-                f["agency"] = agencies.name_of(f["check_name"], f["agency_key"], f["agency"])
-            f["list_page"] = None if f["evidence_url"] else LIST_PAGES.get(f["rule"])
-            findings.append(f)
+        if not view.follows_agency(f["agency_key"], f["agency"], f["agency_id"]):
+            continue
+        f["person"] = names.get(f["official"])
+        if view.language != "mn":
+            f["agency"] = agencies.name_of(f["check_name"], f["agency_key"], f["agency"])
+        f["list_page"] = None if f["evidence_url"] else LIST_PAGES.get(f["rule"])
+        tally_missing(missing, f, agencies)
+        if new_since(f, view.since):
+            newly.add(f)
+        elif f["status"] == "missing":
+            still.add(f)
+        if caught_up_since(f, view.since):
+            caught_up.add(f)
     figures = figures_from_counts(
         row for row in store.obligation_counts() if view.follows_check(_check_of(row[0]))
         and view.follows_agency(row[1], row[2], agencies.id_of(_check_of(row[0]), row[1], row[2])))
-    newly = [f for f in findings if new_since(f, view.since)]
-    newly_keys = {_identity(f) for f in newly}
-    still = sorted((f for f in findings if f["status"] == "missing" and _identity(f) not in newly_keys),
-                   key=lambda f: (f["due"], f["agency"], f["subject"]))
-    caught_up = [f for f in findings if caught_up_since(f, view.since)]
     left = [f for f in store.findings(open_only=False, state=LEFT_SCOPE) if left_scope_since(f, view.since, as_of)
             and view.follows_check(f["check_name"])
             and view.follows_agency(f["agency_key"], f["agency"], agencies.id_of(f["check_name"], f["agency_key"],
@@ -161,7 +174,7 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
     left = [{**f, "person": names.get(f["official"]), "list_page": None,
              "agency": f["agency"] if view.language == "mn" else agencies.name_of(f["check_name"], f["agency_key"],
                                                                                  f["agency"])} for f in left]
-    scorecard = scorecard_rows(figures, findings, agencies, view.language)
+    scorecard = scorecard_rows(figures, missing, agencies, view.language)
     shown = _shown(scorecard)
     coverage = _coverage(figures)
     sources = [s for s in store.source_history() if view.follows_check(s["check_name"])]
@@ -171,21 +184,21 @@ def digest_context(store: Store, as_of: date, view: DigestView, *, methodology_u
         "lang": view.language,
         "figures": {
             "agencies_behind": sum(1 for row in scorecard if row.missing),
-            "obligations_missing": sum(1 for f in findings if f["status"] == "missing"),
-            "newly_behind": len(newly),
-            "caught_up": len(caught_up),
+            "obligations_missing": sum(missing.values()),
+            "newly_behind": newly.count,
+            "caught_up": caught_up.count,
         },
         "judged": sum(c["judged"] for c in coverage),
         "in_scope": sum(c["in_scope"] for c in coverage),
         "unknown": sum(row.counts["unknown"] for row in figures),
         "failed_sources": [s["source"] for s in sources if not s["last_ok"]],
         "undelivered": [],  # a recipient's own digests given up on; the outbox fills it (queue_digests)
-        "newly_behind": sorted(newly, key=_most_overdue_first)[:LIST_SHOWN],
-        "newly_behind_more": max(0, len(newly) - LIST_SHOWN),
-        "still_behind": still[:LIST_SHOWN],
-        "still_behind_more": max(0, len(still) - LIST_SHOWN),
-        "caught_up": caught_up[:LIST_SHOWN],
-        "caught_up_more": max(0, len(caught_up) - LIST_SHOWN),
+        "newly_behind": newly.shown,
+        "newly_behind_more": newly.more,
+        "still_behind": still.shown,
+        "still_behind_more": still.more,
+        "caught_up": caught_up.shown,
+        "caught_up_more": caught_up.more,
         "left_scope": left[:LIST_SHOWN],
         "left_scope_more": max(0, len(left) - LIST_SHOWN),
         "full_list": ("full_list_beside", csv_beside) if csv_beside else ("full_list_attached", ATTACHED_CSV),
@@ -217,30 +230,58 @@ def _check_of(rule: str) -> str:
     return rule.split(".", 1)[0]
 
 
-def _identity(finding: dict[str, Any]) -> tuple[str, str, str]:
-    return (finding["rule"], finding["agency_key"], finding["subject"])
+def tally_missing(tally: Counter[tuple[str, str, str]], finding: Mapping[str, Any], agencies: AgencyNames) -> None:
+    """Count a missing finding (with its agency_id) against its agency, for scorecard_rows."""
+    if finding["status"] == "missing":
+        name = agencies.name_of(finding["check_name"], finding["agency_key"], finding["agency"])
+        tally[(finding["rule"], finding["agency_id"], name)] += 1
 
 
-def scorecard_rows(figures: list[AgencyFigures], findings: list[dict[str, Any]], agencies: AgencyNames,
+def scorecard_rows(figures: list[AgencyFigures], missing: Mapping[tuple[str, str, str], int], agencies: AgencyNames,
                    lang: str) -> list[ScorecardRow]:
-    """Every agency with an obligation due or an open missing finding, once, ranked: public bodies
-    first, then each kind of agency a check names under a heading of its own (the extractive
-    companies), each section ranked by the methodology and cut at SCORECARD_AGENCIES."""
+    """Every agency with an obligation due or an open missing finding (`missing`: by rule, agency id
+    and name, from tally_missing), once, ranked: public bodies first, then each kind of agency a
+    check names under a heading of its own (the extractive companies), each section ranked by the
+    methodology and cut at SCORECARD_AGENCIES."""
     rows: dict[tuple[str, str], ScorecardRow] = {}
 
     def row_of(rule: str, agency_id: str, name: str) -> ScorecardRow:
         section = agency_heading(rule, lang) or ""
         return rows.setdefault((section, agency_id), ScorecardRow(name, agency_id, section))
 
-    for f in findings:  # each with its agency_id, and its agency already named for the reader
-        if f["status"] == "missing":
-            row_of(f["rule"], f["agency_id"], agencies.name_of(f["check_name"], f["agency_key"], f["agency"])).missing += 1
+    for (rule, agency_id, name), count in missing.items():
+        row_of(rule, agency_id, name).missing += count
     for row_figures in figures:
         if row_figures.due:
             check, key, agency = _check_of(row_figures.rule), row_figures.agency_key, row_figures.agency
             row_of(row_figures.rule, agencies.id_of(check, key, agency),
                    agencies.name_of(check, key, agency)).rules.append(row_figures)
     return sorted(rows.values(), key=lambda row: (row.section, row.rank()))
+
+
+class _FirstShown:
+    """The first LIST_SHOWN findings of a digest's list, in `order` (else as read; ties as read, as
+    a stable sort leaves them), and how many more the list holds, from findings added one by one."""
+
+    def __init__(self, order: Callable[[dict[str, Any]], Any] | None = None) -> None:
+        self.order = order
+        self.count = 0
+        self._kept: list[tuple[Any, int, dict[str, Any]]] = []
+
+    def add(self, finding: dict[str, Any]) -> None:
+        self.count += 1
+        entry = (self.order(finding) if self.order else (), self.count, finding)
+        if len(self._kept) < LIST_SHOWN or entry[:2] < self._kept[-1][:2]:
+            bisect.insort(self._kept, entry, key=lambda kept: kept[:2])
+            del self._kept[LIST_SHOWN:]
+
+    @property
+    def shown(self) -> list[dict[str, Any]]:
+        return [finding for _, _, finding in self._kept]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self._kept)
 
 
 def _shown(scorecard: list[ScorecardRow]) -> list[ScorecardRow]:
@@ -321,31 +362,40 @@ def digest_subject(context: dict[str, Any]) -> str:
 def write_digests(store: Store, as_of: date, out_dir: Path, languages: Iterable[str],
                   methodology_url: str = METHODOLOGY_URL) -> list[Path]:
     """Write the whole digest (every check and agency) in every language and format, and beside
-    them the CSV of all open findings that the digests' lists point to."""
+    them the CSV of all open findings that the digests' lists point to. The CSV is written row by
+    row, and one language's context is let go before the next is built (a national night's open
+    findings are some 16,000)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{out_dir}: cannot create the digests' folder ({exc.strerror})") from None
     csv_path = out_dir / f"findings-{as_of.isoformat()}.csv"
-    _write_whole(csv_path, findings_csv(store.findings(open_only=True)).encode("utf-8"))  # with its BOM: Excel
-    written = [csv_path]
-    for lang in languages:
-        context = digest_context(store, as_of, DigestView(language=lang), methodology_url=methodology_url,
-                                 csv_beside=csv_path.name)
-        for fmt, suffix in FORMATS.items():
-            path = out_dir / f"digest-{as_of.isoformat()}.{lang}.{suffix}"
-            _write_whole(path, render_digest(context, fmt).encode("utf-8"))
-            written.append(path)
+    _write_whole(csv_path, lambda out: write_findings_csv(store.iter_findings(open_only=True), out))  # BOM: Excel
+    return [csv_path] + [path for lang in languages
+                         for path in _write_language(store, as_of, out_dir, lang, methodology_url, csv_path.name)]
+
+
+def _write_language(store: Store, as_of: date, out_dir: Path, lang: str, methodology_url: str,
+                    csv_name: str) -> list[Path]:
+    context = digest_context(store, as_of, DigestView(language=lang), methodology_url=methodology_url,
+                             csv_beside=csv_name)
+    written = []
+    for fmt, suffix in FORMATS.items():
+        path = out_dir / f"digest-{as_of.isoformat()}.{lang}.{suffix}"
+        text = render_digest(context, fmt)
+        _write_whole(path, lambda out: out.write(text))
+        written.append(path)
     return written
 
 
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write a temporary file beside `path`, then rename it: a full disk or a killed run leaves the
-    previous file or none, never a truncated one; an error names the file it was writing."""
+def _write_whole(path: Path, write: Callable[[TextIO], object]) -> None:
+    """Write UTF-8 text (`write` given the open file) to a temporary file beside `path`, then rename
+    it: a full disk or a killed run leaves the previous file or none, never a truncated one; an
+    error names the file it was writing. No newline is translated, on any system."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

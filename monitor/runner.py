@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from .agencies import rebuild_agencies
@@ -25,7 +25,7 @@ from .config import Config
 from .errors import ConfigError, MonitorError, SourceError
 from .fetcher import Fetcher
 from .findings import FINDING_STATES, finding_json, rows_to_judge, update_findings
-from .obligations import STATUSES, Obligation, agency_figures
+from .obligations import FINDING_STATUSES, STATUSES, Obligation, agency_figures
 from .owner_thread import OwnerThread, StoreOnOwner
 from .store import Store, is_storage_fault
 
@@ -46,24 +46,18 @@ class CheckResult:
     notes: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None  # the check itself failed (a bug): exit 1, findings kept as they were
     agency_ids: dict[str, str] = field(default_factory=dict)  # agency key -> agency id (monitor.agencies)
-    counts: dict[str, int] = field(init=False)  # obligations by status
-    finding_states: dict[str, int] = field(init=False)  # open findings by state (new, ongoing, resolved)
+    counts: dict[str, int] = field(default_factory=dict)  # obligations by status (counted when not given)
+    finding_states: dict[str, int] = field(default_factory=dict)  # open findings by state (new, ongoing, resolved)
 
     def __post_init__(self) -> None:
-        self.counts = {status: 0 for status in STATUSES}
-        for ob in self.obligations:
-            self.counts[ob.status] += 1
-        self.finding_states = {state: 0 for state in FINDING_STATES}
-        for finding in self.findings:
-            self.finding_states[finding["state"]] += 1
+        self.counts = self.counts or count_by(STATUSES, (ob.status for ob in self.obligations))
+        self.finding_states = self.finding_states or count_by(FINDING_STATES, (f["state"] for f in self.findings))
 
     def summary(self) -> CheckResult:
         """This result with its counts but neither its obligations nor its findings (both are in the
         store): what `run` keeps of each check, since a national night's 51,000 obligations and
         16,000 open findings, held to the end of the run, cost some 40 MB."""
-        kept = replace(self, obligations=[], findings=[])
-        kept.counts, kept.finding_states = self.counts, self.finding_states
-        return kept
+        return replace(self, obligations=[], findings=[])
 
     @property
     def ok(self) -> bool:
@@ -94,6 +88,14 @@ class CheckResult:
             if name == "agency_key":
                 out["agency_id"] = self.agency_ids.get(value)
         return out
+
+
+def count_by(keys: tuple[str, ...], values: Iterable[str]) -> dict[str, int]:
+    """How many of `values` are each of `keys`, every key present (0 when none is)."""
+    counts = dict.fromkeys(keys, 0)
+    for value in values:
+        counts[value] += 1
+    return counts
 
 
 def run_exit_code(results: list[CheckResult]) -> int:
@@ -194,10 +196,8 @@ class Runner:
         # With no delay between requests (a portal on this machine, a test) nothing waits on
         # politeness, and threads would only contend for the interpreter: one check after another.
         read = owner.side_by_side(jobs) if self.config.fetch.delay > 0 else [job() for job in jobs]
-        results = []
-        for check, (notes, failed) in zip(checks, read):
-            result = self.judge(run_id, check, as_of, notes, failed)
-            results.append(result if keep_obligations else result.summary())
+        results = [self.judge(run_id, check, as_of, notes, failed, whole=keep_obligations)
+                   for check, (notes, failed) in zip(checks, read)]
         ids = self.rebuild_agencies()
         for result in results:
             result.agency_ids = {key: agency_id for (check, key), agency_id in ids.items() if check == result.check}
@@ -224,29 +224,50 @@ class Runner:
             store.record_source(run_id, check.name, source, as_of, error)
         return notes, failed
 
-    def judge(self, run_id: int, check: Check, as_of: date, notes: Notes, failed: dict[str, str]) -> CheckResult:
-        """Evaluate the check's rules over what is stored and update its findings."""
+    def judge(self, run_id: int, check: Check, as_of: date, notes: Notes, failed: dict[str, str],
+              whole: bool = True) -> CheckResult:
+        """Evaluate the check's rules over what is stored and update its findings. Not `whole`: the
+        result keeps its counts only (CheckResult.summary)."""
         evaluate = EvaluateContext(as_of, self.config.checks[check.name], self.config.portals, notes,
                                    _store=self.store, calendar=self.calendar, failed=failed)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
-        try:
-            obligations = list(check.evaluate(evaluate))  # a generator is welcome, and read once
+        counts = dict.fromkeys(STATUSES, 0)
+        kept: list[Obligation] = []  # for a whole result only: a national night's tender rules judge 23,000
+
+        def judged() -> Iterator[Obligation]:
+            for ob in check.evaluate(evaluate):
+                counts[ob.status] += 1
+                if whole:
+                    kept.append(ob)
+                yield ob
+
+        try:  # each obligation goes to the store as it is judged; a failure rolls them all back
+            self.store.replace_obligations(check.name, as_of, judged())
         except Exception as exc:  # a bug in a rule: keep every finding as it was, judge nothing
             if is_storage_fault(exc):
                 raise
             log.exception("unexpected failure judging %s", check.name)
             self.store.save_notes(run_id, check.name, notes.items)
-            kept = [{**finding_json(row), "state": "ongoing", "rechecked": False}
-                    for row in self.store.findings(check.name)]
-            return CheckResult(check.name, as_of, sources, kept, [], notes.items,
+            unjudged = [{**finding_json(row), "state": "ongoing", "rechecked": False}
+                        for row in self.store.findings(check.name)]
+            return CheckResult(check.name, as_of, sources, unjudged, [], notes.items,
                                error=f"judging failed: {type(exc).__name__}: {exc}")
         self.store.save_notes(run_id, check.name, notes.items)  # with those `evaluate` added
-        self.store.replace_obligations(check.name, as_of, obligations)
         stored = rows_to_judge(self.store.findings(check.name, open_only=False), as_of)
-        rows = update_findings(check.name, as_of, obligations, stored)
+        rows = update_findings(check.name, as_of, self._bearing_on_findings(check.name, stored), stored)
         self.store.save_findings(rows)
-        findings = [finding_json(row) for row in rows if row["is_open"]]
-        return CheckResult(check.name, as_of, sources, findings, obligations, notes.items)
+        open_rows = [row for row in rows if row["is_open"]]
+        if not whole:  # counted, not copied: a national night's tender findings are some 8,000
+            return CheckResult(check.name, as_of, sources, [], [], notes.items, counts=counts,
+                               finding_states=count_by(FINDING_STATES, (row["state"] for row in open_rows)))
+        return CheckResult(check.name, as_of, sources, [finding_json(row) for row in open_rows], kept, notes.items)
+
+    def _bearing_on_findings(self, check_name: str, stored: list[dict[str, Any]]) -> Iterator[Obligation]:
+        """The stored obligations update_findings can act on: those late or missing, and those of a
+        finding already stored. It passes over any other (met, pending, unknown, with no finding)."""
+        findings = {(row["rule"], row["agency_key"], row["subject"]) for row in stored}
+        return (ob for ob in self.store.iter_obligations(check_name)
+                if ob.status in FINDING_STATUSES or ob.identity in findings)
 
     @staticmethod
     def _collect(check: Check, source: str, ctx: CollectContext) -> str | None:

@@ -26,7 +26,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
 from itertools import groupby
@@ -36,7 +36,7 @@ from typing import Any, Iterable
 from .agencies import Agency, display_name, stored_agencies
 from .charts import month_bars, months_read_out
 from .config import LANGUAGES, METHODOLOGY_URL
-from .digest import AgencyNames, DigestView, commitment_rows, rule_url, scorecard_rows, templates
+from .digest import AgencyNames, DigestView, commitment_rows, rule_url, scorecard_rows, tally_missing, templates
 from .errors import ConfigError
 from .export import BOM, findings_csv
 from .history import TREND_MONTHS, History, Month, agency_history, last_months
@@ -257,7 +257,10 @@ class _LanguageSite:
 
     def write(self) -> int:
         data = self.data
-        scorecard = scorecard_rows(data.figures, data.findings, self.names, self.lang)
+        missing: Counter[tuple[str, str, str]] = Counter()
+        for finding in data.findings:
+            tally_missing(missing, finding, self.names)
+        scorecard = scorecard_rows(data.figures, missing, self.names, self.lang)
         ranked = {row.agency_id for row in scorecard}
         idle = sorted((a for a in data.agencies.values() if a.id not in ranked), key=self.name)
         sections = [(section, list(rows)) for section, rows in groupby(scorecard, key=lambda row: row.section)]

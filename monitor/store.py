@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import zlib
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -162,6 +163,18 @@ _STORAGE_FAULTS = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_REA
 def _day(text: str) -> date:
     """A stored day, one object per day: 200,000 records seen on a few hundred days share them."""
     return date.fromisoformat(text)
+
+
+def _record(columns: Sequence[Any], fields: Sequence[str] | None) -> Record | None:
+    """A record from its key, data, first_seen and last_seen columns; None for a key with no record.
+    Picked fields' texts are shared (sys.intern): many records hold the same agency or date."""
+    key, data, first_seen, last_seen = columns
+    if key is None:
+        return None
+    values = json.loads(data)
+    if fields is not None:
+        values = {name: sys.intern(value) if type(value) is str else value for name, value in values.items()}
+    return Record(key, values, _day(first_seen), _day(last_seen))
 
 
 def is_storage_fault(exc: BaseException) -> bool:
@@ -412,17 +425,29 @@ class Store:
     def iter_records(self, kind: str, fields: Sequence[str] | None = None) -> Iterator[Record]:
         """The records of a kind, by key; with `fields`, each record's data holds only those (None
         where a record has none), picked out by SQLite: a rule that reads three fields of 40,000
-        records need not decode, nor hold, the rest of them."""
-        data = "data"
-        args: list[Any] = []
-        if fields is not None:
-            data = f"json_object({', '.join('?, json_extract(data, ?)' for _ in fields)})"
-            args = [part for name in fields for part in (name, f"$.{name}")]
-        cursor = self.db.execute(
-            f"select key, {data}, first_seen, last_seen from records where kind = ? order by key", [*args, kind])
-        for key, data, first_seen, last_seen in cursor:
-            yield Record(key, json.loads(data), _day(first_seen), _day(last_seen))
+        records need not decode, nor hold, the rest of them; and a text many of them hold (an
+        agency's name, a date) is then one object in all of them."""
+        return (record for record, in self.iter_joined((kind, fields)))
 
+    def iter_joined(self, first: tuple[str, Sequence[str] | None],
+                    *others: tuple[str, Sequence[str] | None]) -> Iterator[tuple[Record | None, ...]]:
+        """Each record of the first kind (with its fields, as iter_records reads them), by key,
+        beside the record of each other kind stored under the same key, or None: a rule that
+        matches tens of thousands of records by key lets SQLite join them, one row at a time,
+        instead of holding every one of a kind in a dict. The first of each tuple is never None."""
+        kinds = [first, *others]
+        columns, args = [], []
+        for n, (kind, fields) in enumerate(kinds):
+            data = f"k{n}.data"
+            if fields is not None:
+                data = f"json_object({', '.join(f'?, json_extract(k{n}.data, ?)' for _ in fields)})"
+                args += [part for name in fields for part in (name, f"$.{name}")]
+            columns.append(f"k{n}.key, {data}, k{n}.first_seen, k{n}.last_seen")
+        joins = "".join(f" left join records k{n} on k{n}.kind = ? and k{n}.key = k0.key" for n in range(1, len(kinds)))
+        cursor = self.db.execute(f"select {', '.join(columns)} from records k0{joins} where k0.kind = ? order by k0.key",
+                                 [*args, *(kind for kind, _ in others), first[0]])
+        for row in cursor:
+            yield tuple(_record(row[4 * n:4 * n + 4], fields) for n, (_, fields) in enumerate(kinds))
     def first_seen(self, kind: str, key_suffixes: Iterable[str] = ()) -> dict[str, date]:
         """The first_seen date of each record of a kind (only keys ending with one of the suffixes,
         if given), without decoding the records' data: cheap where a rule needs only that date."""
@@ -458,9 +483,9 @@ class Store:
 
     def replace_obligations(self, check_name: str, as_of: date, obligations: Iterable[Obligation]) -> None:
         day = as_of.isoformat()
-        rows = [(check_name, ob.rule, ob.agency_key, ob.subject, ob.agency, _iso(ob.due), ob.status,
+        rows = ((check_name, ob.rule, ob.agency_key, ob.subject, ob.agency, _iso(ob.due), ob.status,
                  _iso(ob.published), ob.days_late, ob.days_overdue, ob.evidence_url, ob.official, day)
-                for ob in obligations]
+                for ob in obligations)  # one at a time: a national tender night has 23,000
         with self.db.conn:
             self.db.conn.execute("delete from obligations where check_name = ?", [check_name])
             self.db.conn.executemany(
@@ -488,10 +513,17 @@ class Store:
             "select rule, agency_key, agency, status, count(*) from obligations "
             "group by rule, agency_key, agency, status order by rule, agency_key, agency").fetchall()
 
-    def findings(self, check_name: str | None = None, *, open_only: bool = True,
-                 state: str | None = None) -> list[dict[str, Any]]:
+    def findings(self, check_name: str | None = None, *, open_only: bool = True, state: str | None = None,
+                 columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Finding rows, newest judgement first: open ones only unless `open_only` is False; with
-        `state`, those in that state only (the left-scope ones, without every closed finding ever)."""
+        `state`, those in that state only (the left-scope ones, without every closed finding ever);
+        with `columns`, those columns only (a national night's open findings are some 16,000).
+        A value that many rows hold (a date, an agency, a rule) is one object in all of them."""
+        return list(self.iter_findings(check_name, open_only=open_only, state=state, columns=columns))
+
+    def iter_findings(self, check_name: str | None = None, *, open_only: bool = True, state: str | None = None,
+                      columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of `findings`, one at a time, for a reader that needs each once."""
         clauses, args = [], []
         if check_name:
             clauses.append("check_name = ?")
@@ -502,10 +534,12 @@ class Store:
             clauses.append("state = ?")
             args.append(state)
         where = f"where {' and '.join(clauses)}" if clauses else ""
-        cursor = self.db.conn.execute(
-            f"select * from findings {where} order by judged_on desc, rule, agency, subject", args)
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor]
+        cursor = self.db.conn.execute(f"select {', '.join(columns) if columns else '*'} from findings {where} "
+                                      "order by judged_on desc, rule, agency, subject", args)
+        names = [column[0] for column in cursor.description]
+        shared = [name not in UNSHARED_FINDING_COLUMNS for name in names]
+        return ({name: sys.intern(value) if share and type(value) is str else value
+                 for name, share, value in zip(names, shared, row)} for row in cursor)
 
     def save_findings(self, rows: list[dict[str, Any]]) -> None:
         """Store finding rows whole (a row read back and updated, or a new one: what it lacks is null)."""
@@ -670,6 +704,10 @@ class Store:
         """Give the freed pages back to the file system, and empty the write-ahead log into the file."""
         self.db.conn.execute("VACUUM")
         self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# the columns of a finding that are its own, not shared by many findings as dates, agencies and rules are
+UNSHARED_FINDING_COLUMNS = frozenset({"subject", "evidence_url", "days_late", "days_overdue", "official"})
 
 
 # The request rows pruning keeps, whatever their age (their bodies stay with them):

@@ -16,6 +16,8 @@ from typing import Any
 from monitor.errors import LayoutChanged
 from monitor.mongolian import normalize_text
 
+# The declaration years read as years; any other is a changed layout.
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2200
 # The first letters of the Mongolian Cyrillic alphabet, in the order the register is walked.
 LETTERS = tuple("АБВГДЕЁЖЗИЙКЛМНОӨПРСТУҮФХЦЧШЩЪЫЬЭЮЯ")
 
@@ -86,6 +88,6 @@ def _year(value: Any) -> int:
         year = int(value)
     except (TypeError, ValueError):
         raise LayoutChanged(f"declaration year {value!r}") from None
-    if not 1990 <= year <= 2200:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise LayoutChanged(f"declaration year {value!r}")
     return year

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
-from monitor.check import (AgencyRegister, Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Record, Words,
+from monitor.check import (AgencyRegister, Check, CollectContext, Commitment, EvaluateContext, ProbeContext, Words,
                            judged_years, rows_found)
 from monitor.errors import ConfigError, SourceError
 from monitor.listing import Listing, PageRequest
@@ -178,19 +178,20 @@ class TenderCheck(Check):
     # judging
 
     def evaluate(self, ctx: EvaluateContext) -> Iterator[Obligation]:
-        results = ctx.records("tender.result", RESULT_FIELDS)
-        yield from self._results_due(ctx, results)
-        yield from self._contracts_due(ctx, results)
+        # records matched by invitation number in SQLite, one at a time: 18,000 invitations and
+        # 12,700 results a year at national size need not be held
+        yield from self._results_due(ctx)
+        yield from self._contracts_due(ctx)
 
-    def _results_due(self, ctx: EvaluateContext, results: dict[str, Record]) -> Iterator[Obligation]:
-        """One obligation an invitation in scope, the invitations read one at a time (18,000 a year)."""
+    def _results_due(self, ctx: EvaluateContext) -> Iterator[Obligation]:
+        """One obligation an invitation in scope, beside its result if one is listed."""
         years = set(judged_years(ctx.config, ctx.as_of, -1, 0))
         tender = ctx.portals["tender"]
-        for invitation in ctx.iter_records("tender.invitation", INVITATION_FIELDS):
+        for invitation, result in ctx.iter_joined(("tender.invitation", INVITATION_FIELDS),
+                                                  ("tender.result", RESULT_FIELDS)):
             number, data = invitation.key, invitation.data
             if data["tender_year"] not in years or not data["open_date"] or data["doc_status"] == CANCELLED:
                 continue
-            result = results.get(number)
             published, baseline = ctx.published(result, result and result.data.get("notice_date"), RESULTS)
             detail_id = result.data.get("detail_id") if result else None
             evidence = ctx.evidence("tender", f"/mn/result/detail/{quote(detail_id, safe='')}" if detail_id else None,
@@ -201,15 +202,16 @@ class TenderCheck(Check):
                 due=ctx.calendar.days_after(date.fromisoformat(data["open_date"]), ctx.config["result_due_days"]),
                 published=published, baseline=baseline, evidence_url=evidence)
 
-    def _contracts_due(self, ctx: EvaluateContext, results: dict[str, Record]) -> Iterator[Obligation]:
+    def _contracts_due(self, ctx: EvaluateContext) -> Iterator[Obligation]:
+        """One obligation a result above the threshold, beside its contract and its invitation."""
         awarded_by_page = ctx.field("tender.result_detail", "awarded")  # not the bidders: memory
-        client_ids = ctx.field("tender.invitation", "client_id")  # by invitation number: all the rule needs of them
-        contracts = ctx.records("tender.contract", ("published", "document"))
         threshold = Decimal(ctx.config["contract_threshold_mnt"])
         tender = ctx.portals["tender"]
         years = set(judged_years(ctx.config, ctx.as_of, -1, 0))
-        for number, result in results.items():
-            data = result.data
+        for result, contract, invitation in ctx.iter_joined(("tender.result", RESULT_FIELDS),
+                                                            ("tender.contract", ("published", "document")),
+                                                            ("tender.invitation", ("client_id",))):
+            number, data = result.key, result.data
             if data["year"] not in years:
                 continue  # its contracts listing is no longer read
             if data.get("notice_date") and date.fromisoformat(data["notice_date"]) > ctx.as_of:
@@ -221,10 +223,9 @@ class TenderCheck(Check):
                 continue
             notice, _ = ctx.published(result, data.get("notice_date"), RESULTS)
             notice = notice or result.first_seen
-            contract = contracts.get(number)
             published, baseline = ctx.published(contract, contract and contract.data.get("published"), CONTRACTS)
-            agency_key = client_ids.get(number) or data["agency"]
-            key_unread = number not in client_ids and not ctx.readable(INVITATIONS)
+            agency_key = (invitation and invitation.data["client_id"]) or data["agency"]
+            key_unread = invitation is None and not ctx.readable(INVITATIONS)
             document = contract.data.get("document") if contract else None
             evidence = ctx.evidence("tender", document, f"{tender}/mn/contract/?year={data['year']}", source=CONTRACTS)
             yield ctx.judge(
