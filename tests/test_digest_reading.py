@@ -194,3 +194,38 @@ def test_the_subject_says_when_sources_could_not_be_read(tmp_path):
     assert digest_subject(context) == f"Disclosure monitor digest {AS_OF}: 1 agency behind (1 source could not be read)"
     mongolian = digest_context(store, AS_OF, DigestView(language="mn"))
     assert digest_subject(mongolian).endswith(": 1 байгууллага хоцорсон (1 эх сурвалжийг уншиж чадсангүй)")
+
+
+def test_each_list_shows_its_first_findings_in_its_order_and_counts_the_rest(tmp_path):
+    """The digest reads the open findings once: each list keeps the first LIST_SHOWN in its order."""
+    store, day1 = Store(tmp_path / "m.db"), AS_OF - timedelta(days=1)
+
+    def missing(i: int, days: int, as_of: date) -> Obligation:
+        return judge(rule="tender.result_published", agency=f"Агентлаг {i % 3}", agency_key=f"a{i % 3}",
+                     subject=f"S/{i:02}", due=day1 - timedelta(days=days), published=None, as_of=as_of,
+                     evidence_url=TENDER_URL)
+
+    def late(i: int) -> Obligation:
+        return judge(rule="tender.result_published", agency=f"Агентлаг {i % 3}", agency_key=f"a{i % 3}",
+                     subject=f"S/{i:02}", due=day1 - timedelta(days=5 + i % 4), published=day1, as_of=AS_OF,
+                     evidence_url=TENDER_URL)
+
+    for as_of, obligations in ((day1, [missing(i, 5 + i % 4, day1) for i in range(40)]),
+                               (AS_OF, [late(i) if i < 18 else missing(i, 5 + i % 4, AS_OF) for i in range(40)]
+                                + [missing(i, i % 4, AS_OF) for i in range(40, 60)])):
+        store.finish_run(store.start_run(as_of, "run"), 0)
+        store.replace_obligations("tender", as_of, obligations)
+        store.save_findings(update_findings("tender", as_of, obligations, store.findings("tender", open_only=False)))
+    context = digest_context(store, AS_OF, DigestView(language="en"))
+
+    open_rows = store.findings(open_only=True)
+    newly = sorted((f for f in open_rows if f["state"] == "new"), key=lambda f: (-f["days_overdue"], f["agency"], f["subject"]))
+    still = sorted((f for f in open_rows if f["status"] == "missing" and f["state"] != "new"),
+                   key=lambda f: (f["due"], f["agency"], f["subject"]))
+    caught_up = [f for f in open_rows if f["state"] == "resolved"]
+    assert (len(newly), len(still), len(caught_up)) == (20, 22, 18)  # each longer than a list shows
+    for name, whole in (("newly_behind", newly), ("still_behind", still), ("caught_up", caught_up)):
+        assert [f["subject"] for f in context[name]] == [f["subject"] for f in whole[:LIST_SHOWN]]
+        assert context[f"{name}_more"] == len(whole) - LIST_SHOWN
+    assert context["figures"] | {"agencies_behind": None} == {"agencies_behind": None, "obligations_missing": 42,
+                                                              "newly_behind": 20, "caught_up": 18}

@@ -47,3 +47,41 @@ def test_a_check_whose_rule_crashes_keeps_its_findings_and_spares_the_others(tmp
         ("s", "missing", "ongoing", False)]
     assert steady.error is None and [f["state"] for f in steady.findings] == ["ongoing"]
     assert Store(tmp_path / "m.db").findings("breaks")[0]["is_open"] == 1
+
+
+class BreaksMidway(Steady):
+    """Judges a second obligation on its second day, then raises before its rules are done."""
+
+    name = "midway"
+
+    def evaluate(self, ctx: EvaluateContext):
+        yield from super().evaluate(ctx)
+        if ctx.as_of > date(2026, 2, 1):
+            yield ctx.judge(depends_on=(), rule=f"{self.name}.rule", agency="A", agency_key="a", subject="t",
+                            due=date(2026, 1, 5), published=None)
+            raise ZeroDivisionError("division by zero")
+
+
+def test_a_rule_that_fails_after_judging_some_obligations_leaves_none_of_them_stored(tmp_path):
+    """Obligations go to the store as they are judged; a failure rolls back every one of that night."""
+    checks = {"midway": BreaksMidway}
+    store = Store(tmp_path / "m.db")
+    runner = Runner(parse_config({}, checks), store, checks)
+    runner.run(["midway"], date(2026, 2, 1), "test")
+    [broken] = runner.run(["midway"], date(2026, 2, 2), "test")
+    assert broken.error == "judging failed: ZeroDivisionError: division by zero"
+    assert [(ob.subject, ob.days_overdue) for ob in store.obligations("midway")] == [("s", 27)]  # as judged on day 1
+    assert [(f["subject"], f["judged_on"]) for f in store.findings("midway")] == [("s", "2026-02-01")]
+
+
+def test_a_run_keeping_counts_only_counts_what_a_whole_run_keeps(tmp_path):
+    checks = {"steady": Steady, "midway": BreaksMidway}
+    whole, counted = (Runner(parse_config({}, checks), Store(tmp_path / f"{name}.db"), checks) for name in ("w", "c"))
+    for day in (date(2026, 1, 30), date(2026, 2, 1)):
+        kept = [whole.run_checks(whole.store.start_run(day, "run"), ["midway", "steady"], day)]
+        kept.append(counted.run_checks(counted.store.start_run(day, "run"), ["midway", "steady"], day,
+                                       keep_obligations=False))
+        for full, summary in zip(*kept):
+            assert (summary.counts, summary.finding_states) == (full.counts, full.finding_states)
+            assert full.obligations and full.findings and not summary.obligations and not summary.findings
+        assert counted.store.findings() == whole.store.findings()

@@ -65,3 +65,39 @@ def test_records_with_fields_hold_only_those_fields_as_stored(tmp_path):
     assert picked["a"].first_seen == store.records("k")["a"].first_seen == date(2026, 11, 30)
     assert store.records("k")["a"].data["big"] == "x" * 1000  # without fields, the whole record
     store.close()
+
+
+def test_records_joined_by_key_give_each_record_of_the_first_kind_beside_the_others_or_none(tmp_path):
+    store = Store(tmp_path / "m.db")
+    day = date(2026, 11, 30)
+    store.save_records("tender.invitation", [("T-1", {"agency": "Сангийн яам", "client_id": "7", "x": 1}),
+                                             ("T-2", {"agency": "Сангийн яам", "client_id": None}),
+                                             ("T-3", {"agency": "Гаалийн ерөнхий газар"})], day)
+    store.save_records("tender.result", [("T-3", {"notice_date": "2026-11-02", "big": "x" * 100}),
+                                         ("T-1", {"notice_date": "2026-11-01"}),
+                                         ("T-9", {"notice_date": "2026-11-09"})], date(2026, 12, 1))
+    store.save_records("tender.contract", [("T-1", {"published": "2026-11-20"})], day)
+    joined = list(store.iter_joined(("tender.invitation", ("agency", "client_id")), ("tender.result", ("notice_date",)),
+                                    ("tender.contract", None)))
+    assert [tuple(r and (r.key, r.data) for r in row) for row in joined] == [
+        (("T-1", {"agency": "Сангийн яам", "client_id": "7"}), ("T-1", {"notice_date": "2026-11-01"}),
+         ("T-1", {"published": "2026-11-20"})),
+        (("T-2", {"agency": "Сангийн яам", "client_id": None}), None, None),
+        (("T-3", {"agency": "Гаалийн ерөнхий газар", "client_id": None}), ("T-3", {"notice_date": "2026-11-02"}), None),
+    ]  # by the first kind's key; T-9 has no invitation, so it is in no row
+    assert joined[0][1].first_seen == date(2026, 12, 1) and joined[0][0].first_seen == day
+    assert joined[0][0].data["agency"] is joined[1][0].data["agency"]  # a picked text many hold is one object
+    assert [r.key for r in store.iter_records("tender.result")] == ["T-1", "T-3", "T-9"]
+    store.close()
+
+
+def test_finding_rows_read_with_columns_hold_only_those(tmp_path):
+    store = Store(tmp_path / "m.db")
+    row = {"rule": "r.x", "agency_key": "a", "subject": "s", "check_name": "r", "agency": "A", "status": "missing",
+           "due": "2026-11-01", "state": "new", "rechecked": 1, "judged_on": "2026-11-30",
+           "first_raised_on": "2026-11-30", "is_open": 1}
+    store.save_findings([row, {**row, "subject": "t"}])
+    [first, second] = store.findings(columns=("subject", "status", "due"))
+    assert first == {"subject": "s", "status": "missing", "due": "2026-11-01"}
+    assert first["due"] is second["due"]  # shared, not one copy a row
+    store.close()
