@@ -30,6 +30,8 @@ from .owner_thread import OwnerThread, StoreOnOwner
 from .store import Store, is_storage_fault
 
 log = logging.getLogger(__name__)
+# what rows_to_judge reads of a stored finding, and its identity
+JUDGED = ("rule", "agency_key", "subject", "is_open", "judged_on", "state")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_SOURCE_FAILED, EXIT_DIGEST_QUEUED = 0, 1, 2, 3, 4
 
@@ -231,14 +233,23 @@ class Runner:
         evaluate = EvaluateContext(as_of, self.config.checks[check.name], self.config.portals, notes,
                                    _store=self.store, calendar=self.calendar, failed=failed)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
+        findings = {(row["rule"], row["agency_key"], row["subject"])
+                    for row in rows_to_judge(self.store.iter_findings(check.name, open_only=False, columns=JUDGED), as_of)}
         counts = dict.fromkeys(STATUSES, 0)
         kept: list[Obligation] = []  # for a whole result only: a national night's tender rules judge 23,000
+        bearing: dict[tuple[str, str, str], Obligation] = {}  # what update_findings can act on (see below)
 
         def judged() -> Iterator[Obligation]:
+            """Each obligation on its way to the store, counted; kept aside when it bears on a finding:
+            late or missing, or with a finding stored. The last of one identity counts, as stored."""
             for ob in check.evaluate(evaluate):
                 counts[ob.status] += 1
                 if whole:
                     kept.append(ob)
+                if ob.status in FINDING_STATUSES or ob.identity in findings:
+                    bearing[ob.identity] = ob
+                else:
+                    bearing.pop(ob.identity, None)
                 yield ob
 
         try:  # each obligation goes to the store as it is judged; a failure rolls them all back
@@ -254,20 +265,13 @@ class Runner:
                                error=f"judging failed: {type(exc).__name__}: {exc}")
         self.store.save_notes(run_id, check.name, notes.items)  # with those `evaluate` added
         stored = rows_to_judge(self.store.findings(check.name, open_only=False), as_of)
-        rows = update_findings(check.name, as_of, self._bearing_on_findings(check.name, stored), stored)
+        rows = update_findings(check.name, as_of, bearing.values(), stored)  # it passes over any other obligation
         self.store.save_findings(rows)
         open_rows = [row for row in rows if row["is_open"]]
         if not whole:  # counted, not copied: a national night's tender findings are some 8,000
             return CheckResult(check.name, as_of, sources, [], [], notes.items, counts=counts,
                                finding_states=count_by(FINDING_STATES, (row["state"] for row in open_rows)))
         return CheckResult(check.name, as_of, sources, [finding_json(row) for row in open_rows], kept, notes.items)
-
-    def _bearing_on_findings(self, check_name: str, stored: list[dict[str, Any]]) -> Iterator[Obligation]:
-        """The stored obligations update_findings can act on: those late or missing, and those of a
-        finding already stored. It passes over any other (met, pending, unknown, with no finding)."""
-        findings = {(row["rule"], row["agency_key"], row["subject"]) for row in stored}
-        return (ob for ob in self.store.iter_obligations(check_name)
-                if ob.status in FINDING_STATUSES or ob.identity in findings)
 
     @staticmethod
     def _collect(check: Check, source: str, ctx: CollectContext) -> str | None:

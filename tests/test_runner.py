@@ -85,3 +85,27 @@ def test_a_run_keeping_counts_only_counts_what_a_whole_run_keeps(tmp_path):
             assert (summary.counts, summary.finding_states) == (full.counts, full.finding_states)
             assert full.obligations and full.findings and not summary.obligations and not summary.findings
         assert counted.store.findings() == whole.store.findings()
+
+
+class JudgedTwice(Steady):
+    """Judges one subject twice, missing then met (or the other way round): the last one counts."""
+
+    name, met_last = "twice", True
+
+    def evaluate(self, ctx: EvaluateContext):
+        published = [None, date(2026, 1, 2)]
+        for day in published[::-1] if not self.met_last else published:
+            yield ctx.judge(depends_on=(), rule=f"{self.name}.rule", agency="A", agency_key="a", subject="s",
+                            due=date(2026, 1, 5), published=day)
+
+
+class MetFirst(JudgedTwice):
+    met_last = False
+
+
+def test_an_obligation_judged_twice_counts_as_last_judged_as_the_store_keeps_it(tmp_path):
+    for check, status, findings in ((JudgedTwice, "met", []), (MetFirst, "missing", ["s"])):
+        store = Store(tmp_path / f"{check.__name__}.db")
+        Runner(parse_config({}, {"twice": check}), store, {"twice": check}).run(["twice"], date(2026, 2, 1), "test")
+        assert [ob.status for ob in store.obligations("twice")] == [status]
+        assert [f["subject"] for f in store.findings("twice")] == findings
