@@ -8,7 +8,7 @@ row keeps `previous_status` (as judged on that earlier day) next to today's `sta
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .obligations import FINDING_STATUSES, Obligation
 
@@ -17,11 +17,12 @@ LEFT_SCOPE = "left_scope"  # a closed finding whose obligation left the rule's s
 FINDING_STATES = ("new", "ongoing", "resolved")  # the states of an open finding (see _state)
 
 
-def rows_to_judge(stored: Iterable[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
+def rows_to_judge(stored: Iterable[dict[str, Any]], as_of: date) -> Iterator[dict[str, Any]]:
     """The stored rows a run hands to update_findings: the open ones, those judged on the run's
-    own day (a same-day re-run repeats the first), and those that left the scope (they may return)."""
+    own day (a same-day re-run repeats the first), and those that left the scope (they may return).
+    One at a time: update_findings keeps its own copy of each (a national night has 8,000 a check)."""
     day = as_of.isoformat()
-    return [row for row in stored if row["is_open"] or row["judged_on"] == day or row["state"] == LEFT_SCOPE]
+    return (row for row in stored if row["is_open"] or row["judged_on"] == day or row["state"] == LEFT_SCOPE)
 
 
 def update_findings(check_name: str, as_of: date, obligations: Iterable[Obligation],

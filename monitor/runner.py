@@ -264,7 +264,7 @@ class Runner:
             return CheckResult(check.name, as_of, sources, unjudged, [], notes.items,
                                error=f"judging failed: {type(exc).__name__}: {exc}")
         self.store.save_notes(run_id, check.name, notes.items)  # with those `evaluate` added
-        stored = rows_to_judge(self.store.findings(check.name, open_only=False), as_of)
+        stored = rows_to_judge(self.store.iter_findings(check.name, open_only=False), as_of)
         rows = update_findings(check.name, as_of, bearing.values(), stored)  # it passes over any other obligation
         self.store.save_findings(rows)
         open_rows = [row for row in rows if row["is_open"]]
