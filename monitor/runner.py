@@ -55,12 +55,6 @@ class CheckResult:
         self.counts = self.counts or count_by(STATUSES, (ob.status for ob in self.obligations))
         self.finding_states = self.finding_states or count_by(FINDING_STATES, (f["state"] for f in self.findings))
 
-    def summary(self) -> CheckResult:
-        """This result with its counts but neither its obligations nor its findings (both are in the
-        store): what `run` keeps of each check, since a national night's 51,000 obligations and
-        16,000 open findings, held to the end of the run, cost some 40 MB."""
-        return replace(self, obligations=[], findings=[])
-
     @property
     def ok(self) -> bool:
         return all(source["ok"] for source in self.sources)
@@ -188,7 +182,8 @@ class Runner:
     def run_checks(self, run_id: int, names: list[str], as_of: date, keep_obligations: bool = True) -> list[CheckResult]:
         """Read every check's sources, the checks side by side when the fetcher keeps a delay
         between requests (monitor.owner_thread); then judge each, in the order given, and join the
-        agencies. Without `keep_obligations`, each result keeps its counts only (CheckResult.summary)."""
+        agencies. Without `keep_obligations`, each result keeps its counts only: a national night's
+        51,000 obligations and 16,000 open findings are in the store, not held to the end of the run."""
         owner = OwnerThread()
         store = StoreOnOwner(self.store, owner)
         fetcher = Fetcher({urlsplit(url).hostname or "" for url in self.config.portals.values()},
@@ -229,7 +224,7 @@ class Runner:
     def judge(self, run_id: int, check: Check, as_of: date, notes: Notes, failed: dict[str, str],
               whole: bool = True) -> CheckResult:
         """Evaluate the check's rules over what is stored and update its findings. Not `whole`: the
-        result keeps its counts only (CheckResult.summary)."""
+        result keeps its counts only, given rather than counted from lists it does not hold."""
         evaluate = EvaluateContext(as_of, self.config.checks[check.name], self.config.portals, notes,
                                    _store=self.store, calendar=self.calendar, failed=failed)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]

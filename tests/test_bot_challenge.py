@@ -7,7 +7,6 @@ import json
 from datetime import date
 
 import pytest
-import requests
 import responses
 
 from monitor import cli

@@ -177,7 +177,7 @@ def test_monitor_explore_serves_the_database_under_its_own_name(demo_db, tmp_pat
 
 
 def test_monitor_explore_without_datasette_says_how_to_install_it(demo_db, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "datasette", None)  # import datasette now raises ImportError
+    monkeypatch.setitem(sys.modules, "datasette", None)  # as if Datasette were not installed
     assert cli.main(["--db", str(demo_db), "explore"]) == 2
     assert capsys.readouterr().err == f"monitor: {INSTALL_HINT}\n"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -187,17 +187,3 @@ def test_figures_counted_by_the_store_equal_figures_counted_here():
     store.replace_obligations("budget", date(2026, 11, 29), [ob for ob in obs if ob.rule.startswith("budget")])
     assert ([row.as_dict() for row in figures_from_counts(store.obligation_counts())]
             == [row.as_dict() for row in agency_figures(obs)])
-
-
-def test_a_result_s_summary_keeps_the_counts_of_its_obligations_and_findings():
-    from monitor.runner import CheckResult
-
-    day = date(2026, 11, 30)
-    obligations = [judge(rule="r.x", agency="A", agency_key="a", subject=str(n), due=day - timedelta(days=n),
-                         published=None, as_of=day) for n in (0, 3, 9)]
-    findings = [{"state": "new"}, {"state": "new"}, {"state": "resolved"}]
-    result = CheckResult("r", day, [], findings, obligations)
-    kept = result.summary()
-    assert kept.obligations == [] and kept.findings == []
-    assert kept.counts == result.counts == {"met": 0, "late": 0, "missing": 2, "pending": 1, "unknown": 0}
-    assert kept.finding_states == result.finding_states == {"new": 2, "ongoing": 0, "resolved": 1}

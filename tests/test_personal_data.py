@@ -30,7 +30,7 @@ import sqlite_utils
 from monitor import cli
 from demo.declarations_world import build_declarations_world, declarations_routes
 from demo.server import DemoPortal
-from demo.worlds import DEMO_TOKEN, WorldSizes, demo_routes
+from demo.worlds import WorldSizes, demo_routes
 from monitor.mongolian import normalize_text
 from monitor.store import MIGRATIONS, Store
 

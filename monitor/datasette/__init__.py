@@ -4,6 +4,7 @@ Datasette is an optional extra (`explore`); nothing here imports it until `monit
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -30,10 +31,8 @@ def metadata(database_name: str = METADATA_DATABASE) -> dict[str, Any]:
 
 def explore(db_path: str | Path, port: int) -> int:
     """Serve the database read-only on 127.0.0.1 with Datasette until interrupted; Datasette's exit status."""
-    try:
-        import datasette  # noqa: F401 (only whether it is installed)
-    except ImportError:
-        raise ConfigError(INSTALL_HINT) from None
+    if importlib.util.find_spec("datasette") is None:
+        raise ConfigError(INSTALL_HINT)
     path = Path(db_path)
     with tempfile.TemporaryDirectory(prefix="monitor-explore-") as folder:
         metadata_file = Path(folder) / "metadata.json"
