@@ -271,10 +271,12 @@ class Store:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     def migrate(self) -> None:
-        """Apply, in order and each in its own transaction, the migrations this database lacks."""
+        """Apply, in order, the migrations this database lacks, each with its version number in one
+        transaction (`atomic`: sqlite-utils would otherwise commit each table it creates on its own),
+        so that a run killed halfway leaves the database at the version before, not between two."""
         for version, migration in enumerate(MIGRATIONS, start=1):
             if self.schema_version < version:
-                with self.db.conn:
+                with self.db.atomic():
                     migration(self.db)
                     self.db.execute(f"PRAGMA user_version = {version}")
 

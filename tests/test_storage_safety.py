@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -59,6 +60,47 @@ def test_a_database_with_damaged_pages_is_refused_before_the_first_write(tmp_pat
     assert "restore it from a backup" in err
     assert db.read_bytes() == before
     assert sorted(path.name for path in tmp_path.glob("m.db*")) == ["m.db", "m.db.lock"]  # no WAL holds a write
+
+
+_KILLED_IN_MIGRATION = """
+import os, signal, sys
+from monitor import store
+migration = store.MIGRATIONS[int(sys.argv[2])]
+def killed_before_its_commit(db):
+    migration(db)
+    os.kill(os.getpid(), signal.SIGKILL)
+store.MIGRATIONS[int(sys.argv[2])] = killed_before_its_commit
+store.Store(sys.argv[1])
+"""
+
+
+def _schema(db: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("select type, name, sql from sqlite_master order by type, name").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("killed_in", range(len(MIGRATIONS)))
+def test_a_process_killed_inside_a_migration_leaves_the_version_before_and_the_next_opening_completes_it(
+        killed_in, tmp_path):
+    """A migration's tables and its version number are one transaction: a kill after its work and
+    before its commit (as a cron job killed on a slow first night) leaves none of that work, and
+    the next run migrates as if nothing had happened, instead of meeting a table that exists."""
+    db = tmp_path / "m.db"
+    done = subprocess.run([sys.executable, "-c", _KILLED_IN_MIGRATION, str(db), str(killed_in)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == killed_in
+    conn.close()
+    reference = tmp_path / "reference.db"
+    Store(str(reference)).close()
+    store = Store(str(db))
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    assert _schema(db) == _schema(reference)
 
 
 @pytest.mark.parametrize("locked_as", ["real", "link"])
