@@ -239,6 +239,12 @@ class CollectContext(Context):
         """Store items seen on this run's date."""
         return self._store.save_records(kind, items, self.as_of)
 
+    def save_together(self, *batches: tuple[str, Iterable[tuple[str, dict[str, Any]]]]) -> int:
+        """Store (kind, items) batches in one transaction, for records a later run reads as one fact:
+        a run killed between them must leave neither, or the same day's next run, deciding what to
+        read from what is stored, would read less than one uninterrupted run did."""
+        return self._store.save_records_together(batches, self.as_of)
+
 
 @dataclass
 class ProbeContext:

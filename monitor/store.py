@@ -404,14 +404,21 @@ class Store:
 
     def save_records(self, kind: str, items: Iterable[tuple[str, dict[str, Any]]], seen_on: date) -> int:
         """Upsert items as seen on `seen_on`: data is replaced, first_seen keeps the earliest date."""
+        return self.save_records_together([(kind, items)], seen_on)
+
+    def save_records_together(self, batches: Iterable[tuple[str, Iterable[tuple[str, dict[str, Any]]]]],
+                              seen_on: date) -> int:
+        """Upsert the items of several kinds in one transaction: all of them are stored, or (a run
+        killed or failing on the way) none."""
         day = seen_on.isoformat()
         saved = 0
 
         def rows() -> Iterator[tuple[str, str, str, str, str]]:  # one at a time: 190,000 rows need not be held
             nonlocal saved
-            for key, data in items:
-                saved += 1
-                yield kind, str(key), json.dumps(data, ensure_ascii=False, sort_keys=True), day, day
+            for kind, items in batches:
+                for key, data in items:
+                    saved += 1
+                    yield kind, str(key), json.dumps(data, ensure_ascii=False, sort_keys=True), day, day
 
         with self.db.conn:
             self.db.conn.executemany(

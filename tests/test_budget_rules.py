@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
+from checks.budget import POLL_KIND, POSTING_KIND
 from demo.budget_world import GROUP, BudgetWorld, Entity, MofItem, Posting, budget_routes
 from demo.server import Fault
 from mocked_routes import install_routes
@@ -346,6 +349,54 @@ def test_an_entity_with_every_month_posted_is_not_asked_again_until_the_next_mon
     december = run(tmp_path, portals, "2026-12-01", start_month="2025-11")   # November enters the scope
     assert [_query(u)["year"] for u in december.report_requests(30156)] == ["2026"]
     assert [_query(u)["year"] for u in december.report_requests(41207)] == ["2026"]
+
+
+class Died(BaseException):
+    """The process ending where it stands (a SIGKILL, a power cut): nothing catches it."""
+
+
+def _records(db: Path) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("select * from records order by kind, key").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_run_dying_as_an_entity_s_poll_is_stored_leaves_neither_its_postings_nor_its_poll(tmp_path, monkeypatch):
+    """An entity's postings and the poll that read them are stored together. Were the postings
+    stored alone, the same day's next run would find no month lacking, not ask the entity, and keep
+    its poll a night behind: unlike a night that was not interrupted."""
+    behind = world([MINISTRY, AIMAG], [*monthly(30156, 2026, range(1, 10)), *monthly(41207, 2026, range(1, 10))])
+    caught_up = replace(behind, postings=behind.postings + tuple(monthly(41207, 2026, range(10, 11), day=14)))
+    first, interrupted, whole = (tmp_path / name for name in ("first", "interrupted", "whole"))
+    for folder in (first, interrupted, whole):
+        folder.mkdir()
+    run(first, behind, "2026-11-12", start_month="2026-01")
+    for folder in (interrupted, whole):
+        shutil.copy(first / "monitor.db", folder / "monitor.db")
+    run(whole, caught_up, "2026-11-20", start_month="2026-01")
+
+    save = Store.save_records_together
+
+    def dying_at_the_aimag_s_poll(store: Store, batches: Any, seen_on: date) -> int:
+        def items() -> Any:
+            for kind, batch in batches:
+                yield kind, (item if kind != POLL_KIND or item[0] != "41207" else _die() for item in batch)
+        return save(store, items(), seen_on)
+
+    def _die() -> Any:
+        monkeypatch.setattr(Store, "save_records_together", save)  # one death
+        raise Died
+
+    monkeypatch.setattr(Store, "save_records_together", dying_at_the_aimag_s_poll)
+    with pytest.raises(Died):
+        run(interrupted, caught_up, "2026-11-20", start_month="2026-01")
+    assert not [row for row in _records(interrupted / "monitor.db")
+                if row[0] == POSTING_KIND and row[1] == "41207/202610"]  # October's posting went with the poll
+    again = run(interrupted, caught_up, "2026-11-20", start_month="2026-01")
+    assert [_query(u)["year"] for u in again.report_requests(41207)] == ["2026"]  # still behind, so asked again
+    assert _records(interrupted / "monitor.db") == _records(whole / "monitor.db")
 
 
 # failing sources

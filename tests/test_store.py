@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from monitor.fetcher import RequestRecord, Validators
 from monitor.store import FINDING_COLUMNS, Store
 
@@ -53,6 +55,25 @@ def test_a_request_row_is_committed_with_its_pages_records(tmp_path):
     assert reader.execute("select count(*) from requests").fetchone()[0] == 1
     assert reader.execute("select count(*) from http_cache").fetchone()[0] == 1
     assert reader.execute("select count(*) from records").fetchone()[0] == 1
+
+
+def test_records_saved_together_are_all_stored_or_none(tmp_path):
+    store = Store(tmp_path / "m.db")
+    day = date(2026, 11, 29)
+
+    def failing_poll():
+        yield "41207", {"polled_on": day.isoformat()}
+        raise OSError("the process is going")
+
+    with pytest.raises(OSError):
+        store.save_records_together([("budget.posting", [("41207/202610", {"month": 10})]),
+                                     ("budget.reports_poll", failing_poll())], day)
+    assert store.db.execute("select count(*) from records").fetchone()[0] == 0
+    saved = store.save_records_together([("budget.posting", [("41207/202610", {"month": 10})]),
+                                         ("budget.reports_poll", [("41207", {"polled_on": day.isoformat()})])], day)
+    assert saved == 2
+    assert [(kind, key) for kind, key in store.db.execute("select kind, key from records order by kind")] == [
+        ("budget.posting", "41207/202610"), ("budget.reports_poll", "41207")]
 
 
 def test_records_with_fields_hold_only_those_fields_as_stored(tmp_path):

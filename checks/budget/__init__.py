@@ -213,22 +213,25 @@ class BudgetCheck(Check):
                      outcomes: list[tuple[int, Callable[[], list[dict[str, Any]]]]],
                      previous: Record | None) -> SourceError | None:
         """Store one entity's postings of each year read and record the outcome; the first error, if any.
-        A year that failed does not cost the entity the years that were read."""
+        A year that failed does not cost the entity the years that were read. The postings and the
+        poll are stored together: the next run asks only the entities whose postings lack a month,
+        so postings stored without their poll would leave the poll a day behind for good."""
         first_read = dict(previous.data["first_read"]) if previous else {}
         error: SourceError | None = None
+        postings: list[dict[str, Any]] = []
         for year, outcome in outcomes:
             try:
-                postings = self._postings(ctx, entity, year, outcome())
+                postings += self._postings(ctx, entity, year, outcome())
             except Blocked:
                 raise  # the portal keeps the monitor out: no other entity is asked
             except SourceError as exc:
                 error = error or exc
                 continue
-            ctx.save(POSTING_KIND, ((f"{entity.key}/{p['report_id']}", p) for p in postings))
             first_read.setdefault(str(year), ctx.as_of.isoformat())
-        ctx.save(POLL_KIND, [(entity.key, {"polled_on": ctx.as_of.isoformat(), "ok": error is None,
-                                           "error": None if error is None else str(error),
-                                           "first_read": first_read})])
+        poll = {"polled_on": ctx.as_of.isoformat(), "ok": error is None,
+                "error": None if error is None else str(error), "first_read": first_read}
+        ctx.save_together((POSTING_KIND, ((f"{entity.key}/{p['report_id']}", p) for p in postings)),
+                          (POLL_KIND, [(entity.key, poll)]))
         return error
 
     @staticmethod
