@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
 import zlib
 from dataclasses import replace
 from datetime import date, datetime
@@ -530,6 +532,63 @@ def test_same_day_rerun_on_the_first_day_gives_identical_json(portal, make_runne
     again = run(runner).as_json()
     assert again == first
     assert {f["state"] for f in first["findings"]} == {"new"}
+
+
+class Died(BaseException):
+    """The process ending where it stands (a SIGKILL, a power cut): nothing catches it."""
+
+
+def test_a_rerun_after_a_run_died_in_a_shallow_walk_walks_as_deep_as_an_uninterrupted_night(
+        portal, make_runner, tmp_path, monkeypatch):
+    """Three days' new results fill three pages of the listing; the run dies once the first page is
+    stored. Its rerun must read every new result, as one uninterrupted night does: the rows the dead
+    run stored are new tonight, not known from before, or the walk would stop at page one and judge
+    the invitations of pages two and three missing until the next full walk."""
+    old = [tender(f"Х/{n}/01/01", notice="01/10/2026", detail_id=str(3000 + n)) for n in range(5)]
+    new = [tender(f"Ш/{n}/01/01", notice=f"{27 + n % 3}/11/2026", detail_id=str(4000 + n)) for n in range(45)]
+    portal.tenders = old
+    first = make_runner()
+    run(first, as_of=date(2026, 11, 26))  # the full walk of the week
+    first.store.close()
+    whole, interrupted = tmp_path / "whole.db", tmp_path / "interrupted.db"
+    for copy in (whole, interrupted):
+        shutil.copy(tmp_path / "monitor.db", copy)
+    portal.tenders = old + new
+
+    def runner(db):
+        made = make_runner()
+        made.store.close()
+        return Runner(made.config, Store(db), made.checks, environ=made.environ)
+
+    whole_night = run(runner(whole))
+    assert portal.calls(r"/mn/result/\?.*page=3$") == 1  # three pages of new rows, then page four: known
+    save, pages = Store.save_records_together, []
+
+    def dying_at_the_second_page(store, batches, seen_on):
+        batches = list(batches)
+        if [kind for kind, _ in batches] == ["tender.result"]:
+            pages.append(seen_on)
+            if len(pages) == 2:
+                raise Died
+        return save(store, batches, seen_on)
+
+    monkeypatch.setattr(Store, "save_records_together", dying_at_the_second_page)
+    with pytest.raises(Died):
+        run(runner(interrupted))
+    monkeypatch.setattr(Store, "save_records_together", save)
+    rerun = run(runner(interrupted))
+    statuses = {subject: f["status"] for subject, f in findings(rerun, RESULT).items()}
+    assert statuses == {subject: f["status"] for subject, f in findings(whole_night, RESULT).items()}
+    assert set(statuses.values()) == {"late"}  # every result was read: none is judged missing
+    assert _records(interrupted) == _records(whole)
+
+
+def _records(db):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("select * from records order by kind, key").fetchall()
+    finally:
+        conn.close()
 
 
 def test_missing_result_then_published_is_resolved_then_ongoing(portal, make_runner):

@@ -141,8 +141,12 @@ class TenderCheck(Check):
 
     def _collect_listing(self, ctx: CollectContext, source: str, path: str, parse: Any, kind: str,
                          date_field: str) -> None:
-        """Walk one listing per year: in full when one is due, else only down to a page it already knows."""
-        known = {r.key: (r.data["year"], r.data[date_field]) for r in ctx.iter_records(kind, ("year", date_field))}
+        """Walk one listing per year: in full when one is due, else only down to a page it already knows.
+
+        Known means first seen before tonight: the rows a run of the same day stored (one killed
+        halfway, say) are as new to a rerun as they were to that run, which walks as deep as it did."""
+        known = {r.key: (r.data["year"], r.data[date_field]) for r in ctx.iter_records(kind, ("year", date_field))
+                 if r.first_seen < ctx.as_of}
         listed = ctx.listed_on_last_read(kind, "year")
         walks = ctx.records(WALK_KIND)
         awaited = self._results_awaited(ctx, known) if path == "result" else {}
