@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ import responses
 from checks.budget import POLL_KIND, POSTING_KIND
 from demo.budget_world import GROUP, BudgetWorld, Entity, MofItem, Posting, budget_routes
 from demo.server import Fault
+from dying import Died, stored_records
 from mocked_routes import install_routes
 from monitor.cli import main
 from monitor.obligations import Obligation
@@ -351,18 +351,6 @@ def test_an_entity_with_every_month_posted_is_not_asked_again_until_the_next_mon
     assert [_query(u)["year"] for u in december.report_requests(41207)] == ["2026"]
 
 
-class Died(BaseException):
-    """The process ending where it stands (a SIGKILL, a power cut): nothing catches it."""
-
-
-def _records(db: Path) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("select * from records order by kind, key").fetchall()
-    finally:
-        conn.close()
-
-
 def test_a_run_dying_as_an_entity_s_poll_is_stored_leaves_neither_its_postings_nor_its_poll(tmp_path, monkeypatch):
     """An entity's postings and the poll that read them are stored together. Were the postings
     stored alone, the same day's next run would find no month lacking, not ask the entity, and keep
@@ -392,11 +380,11 @@ def test_a_run_dying_as_an_entity_s_poll_is_stored_leaves_neither_its_postings_n
     monkeypatch.setattr(Store, "save_records_together", dying_at_the_aimag_s_poll)
     with pytest.raises(Died):
         run(interrupted, caught_up, "2026-11-20", start_month="2026-01")
-    assert not [row for row in _records(interrupted / "monitor.db")
+    assert not [row for row in stored_records(interrupted / "monitor.db")
                 if row[0] == POSTING_KIND and row[1] == "41207/202610"]  # October's posting went with the poll
     again = run(interrupted, caught_up, "2026-11-20", start_month="2026-01")
     assert [_query(u)["year"] for u in again.report_requests(41207)] == ["2026"]  # still behind, so asked again
-    assert _records(interrupted / "monitor.db") == _records(whole / "monitor.db")
+    assert stored_records(interrupted / "monitor.db") == stored_records(whole / "monitor.db")
 
 
 # failing sources

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 import zlib
 from dataclasses import replace
 from datetime import date, datetime
@@ -24,6 +23,7 @@ import responses
 from checks.tender import PER_PAGE_API
 from demo.server import JSON, Fault, Request
 from demo.tender_world import OPEN_RULE, Agency, Bidder, Contract, Result, Tender, TenderWorld, tender_routes
+from dying import Died, stored_records
 from mocked_routes import install_routes
 from monitor.config import parse_config
 from monitor.registry import available_checks
@@ -534,10 +534,6 @@ def test_same_day_rerun_on_the_first_day_gives_identical_json(portal, make_runne
     assert {f["state"] for f in first["findings"]} == {"new"}
 
 
-class Died(BaseException):
-    """The process ending where it stands (a SIGKILL, a power cut): nothing catches it."""
-
-
 def test_a_rerun_after_a_run_died_in_a_shallow_walk_walks_as_deep_as_an_uninterrupted_night(
         portal, make_runner, tmp_path, monkeypatch):
     """Three days' new results fill three pages of the listing; the run dies once the first page is
@@ -580,15 +576,7 @@ def test_a_rerun_after_a_run_died_in_a_shallow_walk_walks_as_deep_as_an_uninterr
     statuses = {subject: f["status"] for subject, f in findings(rerun, RESULT).items()}
     assert statuses == {subject: f["status"] for subject, f in findings(whole_night, RESULT).items()}
     assert set(statuses.values()) == {"late"}  # every result was read: none is judged missing
-    assert _records(interrupted) == _records(whole)
-
-
-def _records(db):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("select * from records order by kind, key").fetchall()
-    finally:
-        conn.close()
+    assert stored_records(interrupted) == stored_records(whole)
 
 
 def test_missing_result_then_published_is_resolved_then_ongoing(portal, make_runner):
