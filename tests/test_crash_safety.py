@@ -15,7 +15,7 @@ and when the digests directory appears (every check is judged; the digests are b
 Judging has no request to count, so it is reached by small delays past the last request of a check
 or of the run (4 to 50 ms; judging a small world takes a few ms). Each kill is asserted to be
 real (the process died of SIGKILL), and a last test checks that the kills together reached every
-phase: starting or migrating, reading each source, judging, writing digests. 32 kills in all.
+phase: starting or migrating, reading each source, judging, writing digests. 35 kills in all.
 """
 from __future__ import annotations
 
