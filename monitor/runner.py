@@ -224,12 +224,12 @@ class Runner:
     def judge(self, run_id: int, check: Check, as_of: date, notes: Notes, failed: dict[str, str],
               whole: bool = True) -> CheckResult:
         """Evaluate the check's rules over what is stored and update its findings. Not `whole`: the
-        result keeps its counts only, given rather than counted from lists it does not hold."""
+        result holds neither its obligations nor its findings, only their counts."""
         evaluate = EvaluateContext(as_of, self.config.checks[check.name], self.config.portals, notes,
                                    _store=self.store, calendar=self.calendar, failed=failed)
         sources = [{"name": s, "ok": s not in failed, "error": failed.get(s)} for s in check.sources]
-        findings = {(row["rule"], row["agency_key"], row["subject"])
-                    for row in rows_to_judge(self.store.iter_findings(check.name, open_only=False, columns=JUDGED), as_of)}
+        with_finding = {(row["rule"], row["agency_key"], row["subject"]) for row
+                        in rows_to_judge(self.store.iter_findings(check.name, open_only=False, columns=JUDGED), as_of)}
         counts = dict.fromkeys(STATUSES, 0)
         kept: list[Obligation] = []  # for a whole result only: a national night's tender rules judge 23,000
         bearing: dict[tuple[str, str, str], Obligation] = {}  # what update_findings can act on (see below)
@@ -241,7 +241,7 @@ class Runner:
                 counts[ob.status] += 1
                 if whole:
                     kept.append(ob)
-                if ob.status in FINDING_STATUSES or ob.identity in findings:
+                if ob.status in FINDING_STATUSES or ob.identity in with_finding:
                     bearing[ob.identity] = ob
                 else:
                     bearing.pop(ob.identity, None)
@@ -263,10 +263,9 @@ class Runner:
         rows = update_findings(check.name, as_of, bearing.values(), stored)  # it passes over any other obligation
         self.store.save_findings(rows)
         open_rows = [row for row in rows if row["is_open"]]
-        if not whole:  # counted, not copied: a national night's tender findings are some 8,000
-            return CheckResult(check.name, as_of, sources, [], [], notes.items, counts=counts,
-                               finding_states=count_by(FINDING_STATES, (row["state"] for row in open_rows)))
-        return CheckResult(check.name, as_of, sources, [finding_json(row) for row in open_rows], kept, notes.items)
+        findings = [finding_json(row) for row in open_rows] if whole else []  # a national tender night has 8,000
+        return CheckResult(check.name, as_of, sources, findings, kept, notes.items, counts=counts,
+                           finding_states=count_by(FINDING_STATES, (row["state"] for row in open_rows)))
 
     @staticmethod
     def _collect(check: Check, source: str, ctx: CollectContext) -> str | None:

@@ -457,6 +457,7 @@ class Store:
                                  [*args, *(kind for kind, _ in others), first[0]])
         for row in cursor:
             yield tuple(_record(row[4 * n:4 * n + 4], fields) for n, (_, fields) in enumerate(kinds))
+
     def first_seen(self, kind: str, key_suffixes: Iterable[str] = ()) -> dict[str, date]:
         """The first_seen date of each record of a kind (only keys ending with one of the suffixes,
         if given), without decoding the records' data: cheap where a rule needs only that date."""
